@@ -1,0 +1,71 @@
+"""Error messages in OCP's two languages, chosen by the request's Accept-Language.
+
+OCP localises `error.message` (en-US by default, zh-CN on request). Clients must key on the
+HTTP status and `error.code`, never on the text: answering in Chinese when asked keeps them
+honest about that.
+"""
+
+ENGLISH = "en-US"
+CHINESE = "zh-CN"
+SUPPORTED_LOCALES = (ENGLISH, CHINESE)
+
+MESSAGES = {
+    "illegal_action": {
+        ENGLISH: "This operation is not supported for the {id} task in the {state} state.",
+        CHINESE: "{id} 任务处于 {state} 状态，不支持该操作。",
+    },
+    "rollback_prohibited": {
+        ENGLISH: "Task {id} prohibits rollback.",
+        CHINESE: "任务 {id} 禁止回滚。",
+    },
+    "task_not_found": {
+        ENGLISH: "Task instance {id} does not exist.",
+        CHINESE: "任务实例 {id} 不存在。",
+    },
+    "subtask_not_found": {
+        ENGLISH: "Subtask instance {id} does not exist.",
+        CHINESE: "子任务实例 {id} 不存在。",
+    },
+    "cluster_not_found": {
+        ENGLISH: "Cluster {id} does not exist.",
+        CHINESE: "集群 {id} 不存在。",
+    },
+    "bad_parameter": {
+        ENGLISH: "Invalid parameter: {detail}",
+        CHINESE: "参数错误：{detail}",
+    },
+    "unauthorized": {
+        ENGLISH: "Unauthorized: login required or credentials invalid.",
+        CHINESE: "未认证：需要登录或凭证无效。",
+    },
+    "forbidden": {
+        ENGLISH: "Access denied: this operation requires the {role} permission.",
+        CHINESE: "权限不足：该操作需要 {role} 权限。",
+    },
+    "method_not_allowed": {
+        ENGLISH: "Request method '{method}' is not supported.",
+        CHINESE: "不支持请求方法 '{method}'。",
+    },
+    "unsupported_media_type": {
+        ENGLISH: "Content type '{content_type}' not supported; send application/json.",
+        CHINESE: "不支持的内容类型 '{content_type}'，请使用 application/json。",
+    },
+    "internal_error": {
+        ENGLISH: "Internal server error.",
+        CHINESE: "服务器内部错误。",
+    },
+}
+
+
+def best_locale(accept_languages):
+    """The locale to answer in, from Werkzeug's parsed Accept-Language (`request.accept_languages`).
+
+    Werkzeug also matches a bare `zh` to `zh-CN`; anything else falls back to English.
+    """
+    return accept_languages.best_match(SUPPORTED_LOCALES, default=ENGLISH)
+
+
+def translate(message_key, locale, **params):
+    """The message for `message_key` in `locale`, with `{placeholders}` filled from params."""
+    templates = MESSAGES[message_key]
+    return templates.get(locale, templates[ENGLISH]).format(**params)
