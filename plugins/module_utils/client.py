@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client every module of this collection talks to OCP through.
+
+It owns what must be right once: credentials, TLS, timeouts, the response envelope, error
+mapping and retries. It knows nothing about tasks; see tasks.py for the endpoints.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import re
+import time
+import traceback
+from urllib.parse import urlsplit
+
+try:
+    import requests
+    from urllib3.exceptions import NewConnectionError
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import (
+    CONTENT_TYPE,
+    OcpAccessKeyAuth,
+    OcpBasicAuth,
+    canonical_query,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
+    OcpClientError,
+    OcpConnectionError,
+    error_from_response,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.version import COLLECTION_VERSION
+
+# OCP clamps larger list pages to this size.
+MAX_PAGE_SIZE = 2000
+
+# api_url is the OCP address; these endings mean the user pasted an API path into it.
+_API_PATH_SUFFIX = re.compile(r"/api(/v[0-9]+)?/?$")
+
+
+def _validated_api_url(api_url):
+    try:
+        parts = urlsplit(api_url or "")
+        port = parts.port  # urlsplit only checks the port when asked for it
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise OcpClientError("api_url must be an http:// or https:// URL such as https://ocp.example.com:8080, "
+                             "got %r" % (api_url,))
+    if parts.query or parts.fragment:
+        raise OcpClientError("api_url must not contain a query string or fragment, got %r" % (api_url,))
+    if _API_PATH_SUFFIX.search(parts.path):
+        raise OcpClientError("api_url must be the OCP address without the API path (no /api/v2), got %r"
+                             % (api_url,))
+    return api_url.rstrip("/")
+
+
+def _auth_from_credentials(username, password, access_key_id, access_key_secret):
+    """The auth hook for the one complete credential pair; anything else is a configuration error."""
+    has_basic = bool(username) or bool(password)
+    has_access_key = bool(access_key_id) or bool(access_key_secret)
+    if has_basic and has_access_key:
+        raise OcpClientError("give either username/password or access_key_id/access_key_secret, not both "
+                             "(check the OCP_* environment variables too)")
+    if has_basic:
+        if not (username and password):
+            raise OcpClientError("username and password must be given together")
+        return OcpBasicAuth(username, password)
+    if has_access_key:
+        if not (access_key_id and access_key_secret):
+            raise OcpClientError("access_key_id and access_key_secret must be given together")
+        return OcpAccessKeyAuth(access_key_id, access_key_secret)
+    raise OcpClientError("no credentials: give username/password or access_key_id/access_key_secret")
+
+
+def _may_have_reached_server(error):
+    """Whether a request that failed with ``error`` may have been received by OCP.
+
+    Only failures known to happen before anything is sent count as "no": DNS, connection
+    refused, connect timeout, TLS handshake, proxy. Anything else (read timeout, connection
+    reset) may have come after OCP read the request.
+    """
+    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError,
+                          requests.exceptions.ProxyError)):
+        return False
+    wrapped = error.args[0] if error.args else None
+    return not isinstance(getattr(wrapped, "reason", None), NewConnectionError)
+
+
+class OcpClient:
+    """A connection to one OCP server, reused across requests (one ``requests.Session``).
+
+    ``get`` and ``post`` return the decoded envelope (``{"data": ..., "successful": true, ...}``)
+    or raise an OcpError. Only GETs are retried, as ``retry_policy`` says; ``sleep`` is
+    injectable so tests never wait.
+    """
+
+    def __init__(self, api_url, username=None, password=None, access_key_id=None, access_key_secret=None,
+                 validate_certs=True, ca_path=None, request_timeout=30, retry_policy=None, sleep=time.sleep,
+                 session=None, accept_language="en-US"):
+        if not HAS_REQUESTS:
+            raise OcpClientError("the Python library requests is required to talk to OCP")
+        self.api_url = _validated_api_url(api_url)
+        self._auth = _auth_from_credentials(username, password, access_key_id, access_key_secret)
+        if request_timeout is None or request_timeout <= 0:
+            raise OcpClientError("request_timeout must be a number of seconds above 0, got %r" % (request_timeout,))
+        self.request_timeout = request_timeout
+        # requests takes a CA bundle path where it takes True.
+        self._verify = (ca_path or True) if validate_certs else False
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sleep = sleep
+        # trust_env (the default) makes the session honour HTTP(S)_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE.
+        self.session = session or requests.Session()
+        self._headers = {
+            "User-Agent": "oceanbase.ocp/%s (ansible-collection) python-requests/%s"
+                          % (COLLECTION_VERSION, requests.__version__),
+            "Accept": "application/json",
+            "Accept-Language": accept_language,
+        }
+        self.last_trace_id = None
+        self.request_count = 0
+
+    def get(self, path, params=None):
+        """GET ``path`` (like ``/api/v2/tasks/instances``) with query ``params``; the envelope."""
+        return self._request("GET", path, params=params)
+
+    def post(self, path, body=None):
+        """POST ``body`` (JSON-encoded; None sends no body) to ``path``; the envelope, which may
+        have no ``data`` key. Never retried: see OcpConnectionError.ambiguous."""
+        return self._request("POST", path, body=body)
+
+    def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """Every item of a paged list (``data.contents`` of each page), or the first ``limit``."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise OcpClientError("page_size must be between 1 and %d, got %r" % (MAX_PAGE_SIZE, page_size))
+        if limit is not None and limit < 0:
+            raise OcpClientError("limit must be 0 or more, got %r" % (limit,))
+        if limit is not None:
+            page_size = min(page_size, limit)
+        items = []
+        seen_ids = set()
+        page = 1
+        while limit is None or len(items) < limit:
+            data = self.get(path, dict(params or {}, page=page, size=page_size)).get("data") or {}
+            contents = data.get("contents") or []
+            for item in contents:
+                # A list sorted newest first shifts while we page through it: an item pushed onto
+                # the next page by a new one would otherwise be returned twice.
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id is not None:
+                    if item_id in seen_ids:
+                        continue
+                    seen_ids.add(item_id)
+                items.append(item)
+            total_pages = (data.get("page") or {}).get("totalPages")
+            if total_pages is None:
+                last_page = len(contents) < page_size
+            else:
+                last_page = page >= int(total_pages)
+            if last_page or not contents:
+                break
+            page += 1
+        return items if limit is None else items[:limit]
+
+    def _url(self, path, params):
+        if not path.startswith("/"):
+            raise OcpClientError("API paths start with '/', got %r" % (path,))
+        # The query is built here, never by requests: with access keys, OCP checks the signature
+        # against the query exactly as received, and canonical_query is what the signature covers.
+        query = canonical_query(params)
+        return self.api_url + path + ("?" + query if query else "")
+
+    def _request(self, method, path, params=None, body=None):
+        url = self._url(path, params)
+        self.last_trace_id = None
+        headers = dict(self._headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = CONTENT_TYPE
+        retries_done = 0
+        while True:
+            self.request_count += 1
+            try:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, auth=self._auth, timeout=self.request_timeout,
+                    verify=self._verify, allow_redirects=False)
+            except requests.exceptions.SSLError as error:
+                # A certificate problem does not go away by retrying.
+                raise OcpConnectionError(
+                    "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
+                    "validate_certs=false on a trusted network" % error, method, path)
+            except requests.exceptions.RequestException as error:
+                if self.retry_policy.should_retry(method, retries_done):
+                    retries_done += 1
+                    self._sleep(self.retry_policy.delay(retries_done))
+                    continue
+                raise OcpConnectionError(
+                    "%s: %s" % (type(error).__name__, error), method, path,
+                    ambiguous=method != "GET" and _may_have_reached_server(error))
+            if self.retry_policy.should_retry(method, retries_done, response.status_code):
+                retries_done += 1
+                self._sleep(self.retry_policy.delay(retries_done))
+                continue
+            return self._envelope(response, method, path)
+
+    def _envelope(self, response, method, path):
+        """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError."""
+        if 200 <= response.status_code <= 299:
+            try:
+                envelope = response.json()
+            except ValueError:
+                envelope = None
+            if isinstance(envelope, dict) and envelope.get("successful") is True:
+                self.last_trace_id = envelope.get("traceId") or response.headers.get("X-Trace-Id")
+                return envelope
+        error = error_from_response(response, method, path)
+        self.last_trace_id = error.trace_id
+        raise error

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed errors for the OCP client, and the one place that maps an OCP answer to them.
+
+Modules catch these types instead of parsing messages: an OcpIllegalStateError means "not in
+this state", an OcpNotFoundError means "no such task", and so on. The HTTP status decides the
+type; OCP's ``error.code`` only refines a 400, because OCP versions use different numbers.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# error.code values that refine an HTTP 400 (FACTS.md, "Response envelope").
+CODE_ILLEGAL_STATE = 20003
+CODE_ROLLBACK_PROHIBITED = 20004
+
+# How much of a body that is not JSON we quote in a message: enough to recognise a login page.
+BODY_EXCERPT_CHARS = 200
+
+
+class OcpError(Exception):
+    """Base of every error this collection's client raises."""
+
+
+class OcpClientError(OcpError):
+    """The client is misconfigured or misused (bad api_url, missing credentials, bad id...)."""
+
+
+class OcpConnectionError(OcpError):
+    """No HTTP answer: connection refused, DNS, TLS, timeout or a connection dropped mid-way.
+
+    ``ambiguous`` is True when the request may have reached OCP (a POST that timed out after
+    being sent). The action may then have happened: callers re-read the task state instead of
+    sending it again.
+    """
+
+    def __init__(self, reason, method, path, ambiguous=False):
+        super(OcpConnectionError, self).__init__(reason)
+        self.reason = reason
+        self.method = method
+        self.path = path
+        self.ambiguous = ambiguous
+
+    def __str__(self):
+        text = "could not get an answer from OCP: %s (%s %s)" % (self.reason, self.method, self.path)
+        if self.ambiguous:
+            text += "; the request may have reached OCP, so check the task's state before sending it again"
+        return text
+
+
+class OcpApiError(OcpError):
+    """OCP answered, but not with a successful envelope."""
+
+    # Plain-words cause shown first in the message; subclasses override it.
+    cause = "OCP answered with an unexpected HTTP status"
+
+    def __init__(self, status, code=None, message=None, trace_id=None, method=None, path=None, cause=None):
+        super(OcpApiError, self).__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.trace_id = trace_id
+        self.method = method
+        self.path = path
+        if cause is not None:
+            self.cause = cause
+
+    def __str__(self):
+        text = self.cause
+        if self.message:
+            text += ": %s" % self.message
+        details = ["%s %s" % (self.method, self.path), "HTTP %s" % self.status]
+        if self.code is not None:
+            details.append("code %s" % self.code)
+        if self.trace_id:
+            details.append("traceId %s" % self.trace_id)
+        return "%s (%s)" % (text, ", ".join(details))
+
+
+class OcpAuthenticationError(OcpApiError):
+    cause = "authentication failed: check username/password or access key"
+
+
+class OcpPermissionError(OcpApiError):
+    cause = "the user lacks the TASK_VIEWER/TASK_MANAGER permission"
+
+
+class OcpNotFoundError(OcpApiError):
+    cause = "not found: the task or subtask does not exist"
+
+
+class OcpIllegalStateError(OcpApiError):
+    cause = "the action is not allowed in the current state of the task or subtask"
+
+
+class OcpRollbackProhibitedError(OcpApiError):
+    cause = "the task prohibits rollback"
+
+
+class OcpBadRequestError(OcpApiError):
+    cause = "OCP rejected the request as invalid"
+
+
+class OcpServerError(OcpApiError):
+    cause = "OCP reported a server error"
+
+
+class OcpUnexpectedResponseError(OcpApiError):
+    cause = "OCP's answer is not a successful API envelope"
+
+
+def _parse_json(response):
+    """The decoded JSON body, or None when the body is not JSON."""
+    try:
+        return response.json()
+    except ValueError:  # requests' JSONDecodeError is a ValueError
+        return None
+
+
+def _excerpt(text):
+    text = " ".join(text.split())
+    if len(text) > BODY_EXCERPT_CHARS:
+        return text[:BODY_EXCERPT_CHARS] + "..."
+    return text
+
+
+def _api_error_class(status, code):
+    if status == 401:
+        return OcpAuthenticationError
+    if status == 403:
+        return OcpPermissionError
+    if status == 404:
+        return OcpNotFoundError
+    if status == 400:
+        if code == CODE_ILLEGAL_STATE:
+            return OcpIllegalStateError
+        if code == CODE_ROLLBACK_PROHIBITED:
+            return OcpRollbackProhibitedError
+        return OcpBadRequestError
+    if 500 <= status <= 599:
+        return OcpServerError
+    return OcpApiError
+
+
+def error_from_response(response, method, path):
+    """The OcpApiError describing a ``requests`` response that is not a success.
+
+    Only call it for answers the client did not accept: anything but 2xx, or a 2xx whose body is
+    not a JSON envelope with ``successful: true``.
+    """
+    envelope = _parse_json(response)
+    if not isinstance(envelope, dict):
+        envelope = None
+    trace_id = (envelope or {}).get("traceId") or response.headers.get("X-Trace-Id")
+    details = dict(status=response.status_code, trace_id=trace_id, method=method, path=path)
+
+    if 200 <= response.status_code <= 299:
+        if envelope is None:
+            # OCP serves its web UI (HTML, HTTP 200) for paths it does not know.
+            return OcpUnexpectedResponseError(
+                cause="the URL is probably not an OCP API endpoint; check api_url",
+                message="expected a JSON envelope, got %s: %s" % (
+                    response.headers.get("Content-Type", "no Content-Type"), _excerpt(response.text)),
+                **details)
+        return OcpUnexpectedResponseError(
+            message="the envelope lacks successful: true: %s" % _excerpt(response.text), **details)
+
+    if 300 <= response.status_code <= 399:
+        # Redirects are not followed: a redirected POST turns into a GET and credentials could leak.
+        return OcpApiError(
+            cause="OCP redirected the request; set api_url to the address it redirects to",
+            message="Location: %s" % response.headers.get("Location", "(none)"), **details)
+
+    error = (envelope or {}).get("error")
+    if not isinstance(error, dict):
+        error = {}
+    code = error.get("code")
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)  # tolerate a proxy or an OCP build that sends the code as a string
+    message = error.get("message")
+    if message is None and envelope is None and response.text:
+        message = _excerpt(response.text)
+    return _api_error_class(response.status_code, code)(code=code, message=message, **details)
