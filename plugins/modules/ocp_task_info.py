@@ -1,0 +1,341 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: oceanbase.ocp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ocp_task_info
+short_description: Read OceanBase Cloud Platform (OCP) tasks, their subtasks and logs
+version_added: 1.0.0
+description:
+  - Reads one OCP task by I(task_id), with its subtasks ordered by C(seriesId), or lists
+    tasks by any filter of OCP's C(GET /api/v2/tasks/instances).
+  - Optionally reads subtask logs, either of the failed subtasks or of all of them, and one
+    subtask with its log.
+  - Tasks are returned with OCP's own field names, plus computed conveniences per task
+    (C(finished), C(succeeded), C(rolled_back), C(failed_subtasks)).
+  - This module only reads; it never reports C(changed).
+author:
+  - oceanbase.ocp maintainers (@oceanbase)
+extends_documentation_fragment:
+  - oceanbase.ocp.connection
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Reads only, so it runs unchanged in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff_mode), when in diff mode.
+    support: none
+options:
+  task_id:
+    description:
+      - ID of the task to read. Mutually exclusive with the list filters.
+    type: int
+  subtask_id:
+    description:
+      - ID of one subtask of I(task_id) to return, with its log, in RV(subtask).
+    type: int
+  subtask_logs:
+    description:
+      - Which subtask logs to read and attach to each subtask as C(log).
+      - C(failed) reads the logs of FAILED subtasks only.
+      - In list mode each listed task is read in detail first, one request per task, plus
+        one request per log.
+    type: str
+    choices: [none, failed, all]
+    default: none
+  name:
+    description: Task name, fuzzy match.
+    type: str
+  status:
+    description: Task statuses to list.
+    type: list
+    elements: str
+    choices: [RUNNING, FAILED, SUCCESSFUL]
+  type:
+    description: Task type to list. C(SYS_ONECE) is spelled as OCP spells it.
+    type: str
+    choices: [MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED]
+  cluster_name:
+    description: Cluster name, fuzzy match.
+    type: str
+  cluster_id:
+    description: OCP cluster ID.
+    type: int
+  tenant_name:
+    description: Tenant name. OCP expects I(cluster_id) with it.
+    type: str
+  tenant_id:
+    description: Tenant ID.
+    type: int
+  host_id:
+    description: Host ID.
+    type: int
+  page:
+    description:
+      - Page to return, starting at 1. When omitted, the first page.
+      - Mutually exclusive with I(all_pages).
+    type: int
+  size:
+    description:
+      - Tasks per page, from 1 to 2000.
+    type: int
+    default: 10
+  sort:
+    description:
+      - Sort order as C(field,asc) or C(field,desc), for example C(id,desc).
+    type: str
+  all_pages:
+    description:
+      - Read every page (2000 tasks a request) instead of one, up to I(limit) tasks.
+    type: bool
+    default: false
+  limit:
+    description:
+      - With I(all_pages), stop after this many tasks.
+    type: int
+notes:
+  - OCP answers an unknown URL with its web console page and HTTP 200; the module reports
+    that as an error naming I(api_url) rather than returning nothing.
+seealso:
+  - module: oceanbase.ocp.ocp_task_action
+  - module: oceanbase.ocp.ocp_subtask_action
+'''
+
+EXAMPLES = r'''
+- name: Read a task with the logs of its failed subtasks
+  oceanbase.ocp.ocp_task_info:
+    api_url: https://ocp.example.com:8080
+    username: admin
+    password: "{{ ocp_password }}"
+    task_id: 1024
+    subtask_logs: failed
+  register: ocp_task
+
+- name: Show why it failed
+  ansible.builtin.debug:
+    msg: "{{ ocp_task.task.failed_subtasks | map(attribute='name') | list }}"
+
+- name: List every failed task of cluster 1, signing with an access key
+  oceanbase.ocp.ocp_task_info:
+    api_url: https://ocp.example.com:8080
+    access_key_id: "{{ ocp_ak }}"
+    access_key_secret: "{{ ocp_sk }}"
+    cluster_id: 1
+    status: [FAILED]
+    all_pages: true
+    limit: 5000
+  register: failed_tasks
+
+- name: Read one subtask and its log
+  oceanbase.ocp.ocp_task_info:
+    task_id: 1024
+    subtask_id: 10031
+  register: ocp_subtask
+  # api_url and credentials from OCP_URL, OCP_USERNAME and OCP_PASSWORD
+'''
+
+RETURN = r'''
+task:
+  description: The task read by I(task_id), with OCP's field names and the computed conveniences.
+  returned: when I(task_id) is given
+  type: dict
+  sample:
+    id: 1024
+    name: Create tenant
+    status: FAILED
+    operation: EXECUTE
+    prohibitRollback: false
+    finished: true
+    succeeded: false
+    rolled_back: false
+    failed_subtasks:
+      - {id: 10031, name: Create resource pool, status: FAILED, operation: EXECUTE, runTime: 3}
+    subtasks:
+      - {id: 10030, seriesId: 1, name: Check tenant name, status: SUCCESSFUL, operation: EXECUTE}
+      - {id: 10031, seriesId: 2, name: Create resource pool, status: FAILED, operation: EXECUTE}
+tasks:
+  description:
+    - The tasks read, in OCP's order; one element when I(task_id) is given.
+    - Each carries C(finished) (not RUNNING), C(succeeded) (SUCCESSFUL and not rolled back),
+      C(rolled_back) (SUCCESSFUL with operation ROLLBACK) and C(failed_subtasks).
+  returned: always
+  type: list
+  elements: dict
+subtask:
+  description: The subtask given by I(subtask_id), with its C(log).
+  returned: when I(subtask_id) is given
+  type: dict
+page:
+  description: OCP's paging information of the page read.
+  returned: in list mode without I(all_pages)
+  type: dict
+  sample: {number: 1, size: 10, totalElements: 42, totalPages: 5}
+total:
+  description: How many tasks match the filters, as OCP counts them.
+  returned: in list mode
+  type: int
+trace_id:
+  description: OCP's trace ID of the last request, to quote when asking OCP's support.
+  returned: always
+  type: str
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+    OCP_CONNECTION_CONSTRAINTS,
+    client_from_module,
+    fail_from_error,
+    ocp_argument_spec,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import normalize_task
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+
+MAX_PAGE_SIZE = 2000
+SORT_PATTERN = re.compile(r'^[A-Za-z]+,(asc|desc)$')
+
+# module option -> OCP query parameter
+LIST_FILTERS = {
+    'name': 'name',
+    'status': 'status',
+    'type': 'type',
+    'cluster_name': 'clusterName',
+    'cluster_id': 'clusterId',
+    'tenant_name': 'tenantName',
+    'tenant_id': 'tenantId',
+    'host_id': 'hostId',
+}
+
+
+def argument_spec():
+    spec = ocp_argument_spec()
+    spec.update(
+        task_id=dict(type='int'),
+        subtask_id=dict(type='int'),
+        subtask_logs=dict(type='str', choices=['none', 'failed', 'all'], default='none'),
+        name=dict(type='str'),
+        status=dict(type='list', elements='str', choices=['RUNNING', 'FAILED', 'SUCCESSFUL']),
+        type=dict(type='str', choices=['MANUAL', 'SYS_ONECE', 'SCHEDULED', 'SYS_SCHEDULED']),
+        cluster_name=dict(type='str'),
+        cluster_id=dict(type='int'),
+        tenant_name=dict(type='str'),
+        tenant_id=dict(type='int'),
+        host_id=dict(type='int'),
+        page=dict(type='int'),
+        size=dict(type='int', default=10),
+        sort=dict(type='str'),
+        all_pages=dict(type='bool', default=False),
+        limit=dict(type='int'),
+    )
+    return spec
+
+
+def validation_errors(params):
+    """What is wrong with the options that AnsibleModule cannot check itself."""
+    errors = []
+    for option in ('task_id', 'subtask_id', 'cluster_id', 'tenant_id', 'host_id', 'page', 'limit'):
+        if params[option] is not None and params[option] < 1:
+            errors.append('%s must be a positive integer, got %s' % (option, params[option]))
+    if not 1 <= params['size'] <= MAX_PAGE_SIZE:
+        errors.append('size must be between 1 and %d, got %d' % (MAX_PAGE_SIZE, params['size']))
+    if params['sort'] is not None and not SORT_PATTERN.match(params['sort']):
+        errors.append("sort must look like 'field,asc' or 'field,desc', got %r" % params['sort'])
+    if params['task_id'] is not None:
+        used_filters = [option for option in LIST_FILTERS if params[option] is not None]
+        if used_filters:
+            errors.append('task_id reads one task and cannot be combined with the list filters: %s'
+                          % ', '.join(used_filters))
+    if params['subtask_id'] is not None and params['task_id'] is None:
+        errors.append('subtask_id requires task_id')
+    if params['all_pages'] and params['page'] is not None:
+        errors.append('page and all_pages are mutually exclusive')
+    if params['limit'] is not None and not params['all_pages']:
+        errors.append('limit applies only with all_pages: true')
+    return errors
+
+
+def list_query(params):
+    return dict((ocp_name, params[option]) for option, ocp_name in LIST_FILTERS.items()
+                if params[option] is not None)
+
+
+def wants_log(subtask, which):
+    return which == 'all' or (which == 'failed' and subtask.get('status') == 'FAILED')
+
+
+def read_task(api, task_id, which_logs):
+    """One task in detail, with the selected subtask logs in each subtask's ``log`` key."""
+    task = normalize_task(api.get_task(task_id))
+    for subtask in task.get('subtasks', []):
+        if wants_log(subtask, which_logs):
+            subtask['log'] = api.get_subtask_log(task['id'], subtask['id'])
+    return task
+
+
+def read_one(api, params):
+    task = read_task(api, params['task_id'], params['subtask_logs'])
+    result = dict(task=task, tasks=[task])
+    if params['subtask_id'] is not None:
+        subtask = next((s for s in task.get('subtasks', []) if s.get('id') == params['subtask_id']), None)
+        if subtask is None:
+            raise LookupError('task %d has no subtask %d' % (params['task_id'], params['subtask_id']))
+        if 'log' not in subtask:
+            subtask['log'] = api.get_subtask_log(task['id'], subtask['id'])
+        result['subtask'] = subtask
+    return result
+
+
+def read_list(api, params):
+    query = list_query(params)
+    if params['all_pages']:
+        if params['sort']:
+            query['sort'] = params['sort']
+        tasks = list(api.iter_all_tasks(query, limit=params['limit']))
+        result = dict(total=len(tasks))
+    else:
+        tasks, page = api.list_tasks(query, page=params['page'] or 1, size=params['size'], sort=params['sort'])
+        result = dict(page=page, total=page.get('totalElements', len(tasks)))
+    tasks = [normalize_task(task) for task in tasks]
+    if params['subtask_logs'] != 'none':
+        tasks = [read_task(api, task['id'], params['subtask_logs']) for task in tasks]
+    result['tasks'] = tasks
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=OCP_CONNECTION_CONSTRAINTS['mutually_exclusive'],
+        required_together=OCP_CONNECTION_CONSTRAINTS['required_together'],
+        required_one_of=OCP_CONNECTION_CONSTRAINTS['required_one_of'],
+    )
+    errors = validation_errors(module.params)
+    if errors:
+        module.fail_json(msg='; '.join(errors))
+
+    client = client_from_module(module)
+    api = TaskApi(client)
+    try:
+        if module.params['task_id'] is not None:
+            result = read_one(api, module.params)
+        else:
+            result = read_list(api, module.params)
+    except OcpError as error:
+        fail_from_error(module, error)
+    except LookupError as error:
+        module.fail_json(msg=str(error), trace_id=client.last_trace_id)
+    module.exit_json(changed=False, trace_id=client.last_trace_id, **result)
+
+
+if __name__ == '__main__':
+    main()

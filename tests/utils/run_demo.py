@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make demo`: start the OCP simulator, run examples/demo.yml against it, stop the simulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from harness import ADMIN_USER, start_simulator  # noqa: E402  pylint: disable=wrong-import-position
+
+DEMO_SCENARIO = os.environ.get("OCP_DEMO_SCENARIO")
+
+
+def main() -> int:
+    import ocp_simulator.scenario  # pylint: disable=import-outside-toplevel
+
+    scenario = Path(DEMO_SCENARIO or ocp_simulator.scenario.DEFAULT_SCENARIO)
+    with tempfile.TemporaryDirectory(prefix="ocp-demo-") as tmp:
+        simulator = start_simulator(Path(tmp), tls=False, scenario=scenario)
+        try:
+            print(f"OCP simulator serving {scenario.name} at {simulator.url}", flush=True)
+            env = dict(os.environ, OCP_URL=simulator.url, OCP_USERNAME=ADMIN_USER[0], OCP_PASSWORD=ADMIN_USER[1],
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+            command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(ROOT / "examples" / "demo.yml")]
+            return subprocess.run(command, env=env, check=False).returncode
+        finally:
+            simulator.process.terminate()
+            simulator.process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
