@@ -6,7 +6,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import TEST_SCENARIO, admin_add_fault, journal
+from conftest import TEST_SCENARIO, admin_add_fault, failed_task, journal
 
 from ocp_simulator.server import SimulatorServer
 
@@ -66,6 +66,27 @@ def test_drop_of_a_post_with_a_body(sim, api):
     admin_add_fault(sim, drop=True, match={"method": "POST"})
     with pytest.raises(requests.ConnectionError):
         api.post("/api/v2/ob/clusters/1/upgrade", json={"version": "4.2.1.0"})
+
+
+def test_drop_after_handling_carries_the_action_out_and_loses_the_answer(sim, api):
+    task, _subtask = failed_task(api)
+    retry = f"{TASKS}/{task['id']}/retry"
+    admin_add_fault(sim, drop=True, after_handling=True, match={"method": "POST", "path": retry})
+    with pytest.raises(requests.ConnectionError):
+        api.post(retry)
+    after = api.get(f"{TASKS}/{task['id']}").json()["data"]
+    assert (after["status"], after["operation"]) == ("RUNNING", "RETRY")
+    lost = [entry for entry in journal(sim) if entry["path"] == retry]
+    assert [(entry["status"], entry["fault"]) for entry in lost] == [(0, "after,drop")]
+
+
+def test_status_after_handling_replaces_a_successful_answer(sim, api):
+    admin_add_fault(sim, status=502, after_handling=True, nth=[1],
+                    match={"method": "POST", "path": "/api/v2/ob/clusters/1/upgrade"})
+    before = api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"]
+    response = api.post("/api/v2/ob/clusters/1/upgrade", json={"version": "4.2.1.0"})
+    assert response.status_code == 502
+    assert api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"] == before + 1
 
 
 def test_html_fault_answers_200_with_the_web_console(sim, api):

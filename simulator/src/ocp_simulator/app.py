@@ -124,7 +124,9 @@ def _begin_request():
     if _is_admin_request():
         return None
     g.fault = _state().faults.decide(request.method, request.path)
-    return _apply_fault(g.fault) if g.fault else None
+    if g.fault is None or g.fault.after_handling:
+        return None
+    return _apply_fault(g.fault)
 
 
 def _apply_fault(decision):
@@ -174,6 +176,9 @@ def _failure_status_response(status):
 def _finish_request(response):
     if _is_admin_request():
         return response
+    if g.fault is not None and g.fault.after_handling:
+        # The request has been carried out; now its answer is delayed or lost.
+        response = _apply_fault(g.fault) or response
     dropped = g.fault is not None and g.fault.action == "drop"
     identity = g.identity.label if g.identity else None
     fault = g.fault.describe() if g.fault else None

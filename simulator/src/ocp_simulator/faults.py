@@ -10,10 +10,12 @@ A fault rule (from the scenario's `http_faults` or `POST /__simulator__/faults`)
     drop:         true        close the connection without any response
     html:         true        HTTP 200 with the web console's HTML page
     invalid_json: true        HTTP 200, JSON content type, truncated JSON body
+    after_handling: true      carry the request out first, then delay or replace its answer:
+                              a POST that took effect but whose answer was lost
 
 Without `nth` and `probability` a rule hits every request it matches. At most one of
 status/drop/html/invalid_json per rule; `latency_ms` combines with any. When several rules
-hit one request, latencies add up and the first rule's action wins. Every rule counts the
+hit one request, latencies add up and the first rule's action (and its after_handling) wins. Every rule counts the
 requests it matches whether or not it fires, so `nth` always refers to the same requests.
 """
 
@@ -23,7 +25,7 @@ import threading
 from dataclasses import dataclass
 
 ACTIONS = ("status", "drop", "html", "invalid_json")
-KNOWN_KEYS = {"match", "nth", "probability", "latency_ms", *ACTIONS}
+KNOWN_KEYS = {"match", "nth", "probability", "latency_ms", "after_handling", *ACTIONS}
 
 
 class FaultSpecError(ValueError):
@@ -37,17 +39,18 @@ class FaultDecision:
     latency_ms: int = 0
     action: str = None      # one of ACTIONS, or None for latency only
     status: int = None      # with action "status"
+    after_handling: bool = False
 
     def describe(self):
-        """Short text for the journal, e.g. "latency:200,status:503"."""
-        parts = []
+        """Short text for the journal, e.g. "latency:200,status:503" or "after:drop"."""
+        parts = ["after"] if self.after_handling else []
         if self.latency_ms:
             parts.append(f"latency:{self.latency_ms}")
         if self.action == "status":
             parts.append(f"status:{self.status}")
         elif self.action:
             parts.append(self.action)
-        return ",".join(parts) or None
+        return ",".join(parts) if parts != ["after"] else None
 
 
 class FaultRule:
@@ -67,6 +70,9 @@ class FaultRule:
         self.probability = _parse_probability(spec.get("probability"))
         self.latency_ms = _parse_latency(spec.get("latency_ms"))
         self.action, self.status = _parse_action(spec)
+        self.after_handling = spec.get("after_handling", False)
+        if not isinstance(self.after_handling, bool):
+            raise FaultSpecError("after_handling must be true or false")
         if not self.action and not self.latency_ms:
             raise FaultSpecError("a fault rule needs latency_ms or one of " + "/".join(ACTIONS))
         self.matched_requests = 0
@@ -109,17 +115,19 @@ class FaultInjector:
 
     def decide(self, method, path):
         """The FaultDecision for this request, or None when no rule fires."""
-        latency_ms, action, status = 0, None, None
+        latency_ms, action, status, after_handling = 0, None, None, False
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(method, path) or not rule.fires(self._rng):
                     continue
+                if latency_ms == 0 and action is None:
+                    after_handling = rule.after_handling
                 latency_ms += rule.latency_ms
                 if action is None:
                     action, status = rule.action, rule.status
         if not latency_ms and action is None:
             return None
-        return FaultDecision(latency_ms, action, status)
+        return FaultDecision(latency_ms, action, status, after_handling)
 
 
 def _parse_nth(value):
