@@ -12,7 +12,7 @@ COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/oceanbase/ocp
 PYTEST_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_ROOT) ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
 	PATH=$(BIN):$$PATH PYTHONPATH=$(COLLECTIONS_ROOT)
 
-.PHONY: help venv collection sanity lint units simulator-tests integration test demo clean
+.PHONY: help venv collection sanity lint units simulator-tests integration test demo bench clean
 
 help:
 	@echo "make demo   run the example playbook against the OCP simulator"
@@ -52,6 +52,10 @@ test: sanity lint units simulator-tests integration
 
 demo: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python tests/utils/run_demo.py
+
+# Benchmarks measure, they do not gate: see docs/performance.md for the latest numbers.
+bench: venv
+	$(BIN)/python bench/simulator_throughput.py
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS_ROOT) tests/output
