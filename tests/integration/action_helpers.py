@@ -79,10 +79,3 @@ def expected_posts(cases: list[dict]) -> list[str]:
 def assert_play_ok(run):
     assert run.returncode == 0, run.output
     assert re.search(r"localhost\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0", run.stdout), run.stdout
-
-
-def assert_failed_with(run, *patterns):
-    assert run.returncode != 0, run.output
-    for pattern in patterns:
-        assert re.search(pattern, run.output), f"{pattern!r} not in:\n{run.output}"
-    assert "Traceback" not in run.output

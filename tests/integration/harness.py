@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -129,3 +130,11 @@ def access_key_vars(simulator: Simulator, key=ACCESS_KEY) -> dict:
     if simulator.ca:
         variables["ocp_ca_path"] = simulator.ca
     return variables
+
+
+def assert_failed_with(run: PlaybookRun, *patterns: str) -> None:
+    """The play failed, its output matches every pattern, and no Python traceback leaked."""
+    assert run.returncode != 0, run.output
+    for pattern in patterns:
+        assert re.search(pattern, run.output), f"{pattern!r} not in:\n{run.output}"
+    assert "Traceback" not in run.output

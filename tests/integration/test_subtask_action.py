@@ -10,7 +10,6 @@ from action_helpers import (
     CLUSTER_ID,
     action_posts,
     api_post,
-    assert_failed_with,
     assert_play_ok,
     create_tenant_task,
     expected_posts,
@@ -20,7 +19,7 @@ from action_helpers import (
     subtask_id,
     task_path,
 )
-from harness import ADMIN_USER, basic_auth_vars, run_playbook
+from harness import ADMIN_USER, assert_failed_with, basic_auth_vars, run_playbook
 
 POOL = "Create resource pool"
 

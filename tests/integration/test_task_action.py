@@ -12,7 +12,6 @@ from __future__ import annotations
 from action_helpers import (
     action_posts,
     api_post,
-    assert_failed_with,
     assert_play_ok,
     create_tenant_task,
     expected_posts,
@@ -21,7 +20,7 @@ from action_helpers import (
     run_cases,
     task_path,
 )
-from harness import run_playbook
+from harness import assert_failed_with, run_playbook
 
 
 def rolled_back_task(simulator, fail_rollback=False) -> dict:

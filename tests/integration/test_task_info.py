@@ -8,18 +8,13 @@ import re
 
 import pytest
 
-from harness import ACCESS_KEY, ADMIN_USER, SECRETIVE_USER, access_key_vars, basic_auth_vars, run_playbook
+from harness import (ACCESS_KEY, ADMIN_USER, SECRETIVE_USER, access_key_vars, assert_failed_with, basic_auth_vars,
+                     run_playbook)
 
 
 def assert_succeeded(run):
     assert run.returncode == 0, run.output
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", run.stdout), run.stdout
-
-
-def assert_failed_with(run, *patterns):
-    assert run.returncode != 0, run.output
-    for pattern in patterns:
-        assert re.search(pattern, run.output), f"{pattern!r} not in:\n{run.output}"
 
 
 @pytest.mark.parametrize("transport", ["http", "https"])
