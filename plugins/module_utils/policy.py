@@ -1,0 +1,339 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remediation policy of ocp_task_wait: parse it, and decide what it says to do with a task.
+
+Pure: nothing here speaks HTTP or reads a clock. ``parse_policy`` checks a user's policy before
+anything is sent; ``decide`` takes one task snapshot (as normalize.normalize_task returns it),
+the logs of its subtasks, the current time and the actions already taken in this supervision,
+and returns the actions to take. Whether an action is legal comes from actions.py.
+
+How ``decide`` chooses (the rules are tried in order, the first that applies wins):
+
+- FAILED subtasks are acted on only once OCP has stopped retrying them itself: when the task is
+  FAILED (nothing runs any more), or when the subtask says how often OCP retries it
+  (``retryCount``) and it has run more often than that. Otherwise the policy waits.
+- A ``retry`` rule applies while the subtask has run fewer than ``max_attempts`` times. The count
+  is OCP's ``runTime``, so it survives a restart of the controller. An exhausted retry rule (or a
+  retry OCP would refuse, after a failed rollback) is passed over, so a later rule can say what
+  happens on giving up: ``retry`` then ``rollback`` is a natural policy.
+- ``skip`` of a subtask named by ``never_skip`` becomes ``fail``.
+- ``cancel`` rules apply to RUNNING subtasks that have run longer than ``running_longer_than``.
+- ``fail``, a failed subtask no rule matches, a rollback OCP refuses, or going over
+  ``max_actions`` leave the task as it is: the plan is then only the ``fail`` entries, because
+  acting on other subtasks of a task that will end failed would change it for nothing.
+- ``rollback`` undoes the whole task, so it replaces the other subtask actions of the plan.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import collections
+import datetime
+import re
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import (
+    APPLY,
+    IMPOSSIBLE,
+    decide_subtask_action,
+    decide_task_action,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import failed_subtasks
+
+RETRY = 'retry'
+SKIP = 'skip'
+ROLLBACK = 'rollback'
+CANCEL = 'cancel'
+FAIL = 'fail'
+RULE_ACTIONS = (RETRY, SKIP, ROLLBACK, CANCEL, FAIL)
+
+# A retry rule without max_attempts lets a subtask run this many times in all.
+DEFAULT_MAX_ATTEMPTS = 3
+
+POLICY_KEYS = frozenset(['rules', 'never_skip', 'max_actions'])
+MATCH_KEYS = frozenset(['subtask_name', 'log', 'task_name'])
+COMMON_RULE_KEYS = frozenset(['name', 'match', 'action'])
+# Options that only make sense with one action.
+ACTION_OPTIONS = {
+    RETRY: frozenset(['max_attempts', 'delay', 'backoff']),
+    CANCEL: frozenset(['running_longer_than']),
+}
+
+# Fractions of a second of any length (OCP sends 3 or 6 digits), which fromisoformat only reads
+# with exactly 3 or 6 before Python 3.11.
+_FRACTION = re.compile(r'\.(\d+)')
+
+
+Rule = collections.namedtuple('Rule', ['index', 'name', 'action', 'match', 'max_attempts', 'delay', 'backoff',
+                                       'running_longer_than'])
+Rule.__doc__ = """One validated rule: ``match`` maps subtask_name/log/task_name to compiled patterns."""
+
+Policy = collections.namedtuple('Policy', ['rules', 'never_skip', 'max_actions'])
+Policy.__doc__ = """A validated policy: Rules in order, compiled never_skip patterns, max_actions or None."""
+
+
+class PlannedAction(collections.namedtuple('PlannedAction', [
+        'action', 'subtask_id', 'subtask_name', 'rule_index', 'rule_name', 'reason', 'not_before', 'attempt'])):
+    """One thing the policy says to do.
+
+    ``action`` is retry, skip, cancel (a subtask), rollback (the whole task; ``subtask_id`` names
+    the subtask whose failure called for it) or fail (leave the task as it is, report it failed).
+    ``rule_index``/``rule_name`` name the rule (None when no rule matched); ``reason`` says why in
+    a sentence. For a retry, ``attempt`` is the run it starts (runTime + 1) and ``not_before``
+    the time before which it must not be sent; both are None for other actions.
+    """
+
+    __slots__ = ()
+
+    def due(self, now):
+        """Whether the action may be sent at ``now``."""
+        return self.not_before is None or self.not_before <= now
+
+
+# ---------------------------------------------------------------- parsing
+
+def _policy_error(where, message):
+    return OcpClientError('invalid policy: %s %s' % (where, message))
+
+
+def _is_number(value):
+    # YAML true/false are ints to Python, never a count of seconds.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _compile(where, pattern):
+    if not isinstance(pattern, str):
+        raise _policy_error(where, 'must be a regular expression string, got %r' % (pattern,))
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as error:
+        raise _policy_error(where, 'is not a valid regular expression (%s): %r' % (error, pattern))
+
+
+def _check_keys(where, given, allowed):
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise _policy_error(where, 'has unknown key(s) %s; allowed: %s'
+                            % (', '.join(unknown), ', '.join(sorted(allowed))))
+
+
+def _number_option(rule, where, key, minimum, default, integer=False):
+    if key not in rule:
+        return default
+    value = rule[key]
+    kind = 'an integer' if integer else 'a number'
+    if not _is_number(value) or (integer and not isinstance(value, int)) or value < minimum:
+        raise _policy_error('%s key %s' % (where, key), 'must be %s >= %s, got %r' % (kind, minimum, value))
+    return value
+
+
+def _parse_match(where, match):
+    if match is None:
+        return {}
+    if not isinstance(match, dict):
+        raise _policy_error('%s key match' % (where,), 'must be a dict of regular expressions, got %r' % (match,))
+    _check_keys('%s key match' % (where,), match, MATCH_KEYS)
+    return dict((key, _compile('%s key match.%s' % (where, key), pattern)) for key, pattern in match.items())
+
+
+def _parse_rule(index, rule):
+    where = 'rules[%d]' % (index,)
+    if not isinstance(rule, dict):
+        raise _policy_error(where, 'must be a dict, got %r' % (rule,))
+    action = rule.get('action')
+    if action not in RULE_ACTIONS:
+        raise _policy_error('%s key action' % (where,), 'must be one of %s, got %r' % (', '.join(RULE_ACTIONS), action))
+    _check_keys(where, rule, COMMON_RULE_KEYS | ACTION_OPTIONS.get(action, frozenset()))
+    name = rule.get('name')
+    if name is not None and not isinstance(name, str):
+        raise _policy_error('%s key name' % (where,), 'must be a string, got %r' % (name,))
+    if action == CANCEL and 'running_longer_than' not in rule:
+        raise _policy_error(where, 'needs running_longer_than (seconds) with action cancel')
+    return Rule(
+        index=index, name=name, action=action, match=_parse_match(where, rule.get('match')),
+        max_attempts=_number_option(rule, where, 'max_attempts', 1, DEFAULT_MAX_ATTEMPTS, integer=True),
+        delay=_number_option(rule, where, 'delay', 0, 0),
+        backoff=_number_option(rule, where, 'backoff', 1, 1),
+        running_longer_than=_number_option(rule, where, 'running_longer_than', 0, None))
+
+
+def parse_policy(raw):
+    """The Policy a user's policy dict describes; raises OcpClientError naming what is wrong.
+
+    None or {} is the default policy: no rules, so the task is only waited for.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise _policy_error('policy', 'must be a dict, got %r' % (raw,))
+    _check_keys('policy', raw, POLICY_KEYS)
+    rules = raw.get('rules') or []
+    if not isinstance(rules, list):
+        raise _policy_error('key rules', 'must be a list of rules, got %r' % (rules,))
+    never_skip = raw.get('never_skip') or []
+    if not isinstance(never_skip, list):
+        raise _policy_error('key never_skip', 'must be a list of regular expressions, got %r' % (never_skip,))
+    max_actions = raw.get('max_actions')
+    if max_actions is not None and (not _is_number(max_actions) or not isinstance(max_actions, int) or max_actions < 0):
+        raise _policy_error('key max_actions', 'must be an integer >= 0, got %r' % (max_actions,))
+    return Policy(
+        rules=tuple(_parse_rule(index, rule) for index, rule in enumerate(rules)),
+        never_skip=tuple(_compile('never_skip[%d]' % (index,), pattern) for index, pattern in enumerate(never_skip)),
+        max_actions=max_actions)
+
+
+# ---------------------------------------------------------------- deciding
+
+def parse_time(text, now):
+    """An OCP timestamp as an aware datetime (a timestamp without offset is taken in ``now``'s zone)."""
+    text = _FRACTION.sub(lambda found: '.' + found.group(1)[:6].ljust(6, '0'), text.replace('Z', '+00:00'))
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise OcpClientError('OCP sent a timestamp this collection cannot read: %r' % (text,))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return moment
+
+
+def _run_time(subtask):
+    try:
+        return int(subtask.get('runTime'))
+    except (TypeError, ValueError):
+        return 1  # FACTS.md: runTime starts at 1, so a subtask that failed has run at least once
+
+
+def _label(subtask):
+    return "subtask %s '%s'" % (subtask.get('id'), subtask.get('name') or '')
+
+
+def _rule_label(rule):
+    if rule.name:
+        return "rule %d '%s'" % (rule.index, rule.name)
+    return 'rule %d' % (rule.index,)
+
+
+def _matches(rule, task, subtask, log):
+    texts = {'subtask_name': subtask.get('name') or '', 'log': log or '', 'task_name': task.get('name') or ''}
+    return all(pattern.search(texts[key]) for key, pattern in rule.match.items())
+
+
+def _ocp_stopped_retrying(task, subtask):
+    if task.get('status') == 'FAILED':
+        return True  # FACTS.md: a task is FAILED only when none of its subtasks runs
+    retry_count = subtask.get('retryCount')
+    return _is_number(retry_count) and _run_time(subtask) > retry_count
+
+
+def _planned(action, subtask, rule, reason, not_before=None, attempt=None):
+    return PlannedAction(action=action, subtask_id=subtask.get('id'), subtask_name=subtask.get('name'),
+                         rule_index=None if rule is None else rule.index, rule_name=None if rule is None else rule.name,
+                         reason=reason, not_before=not_before, attempt=attempt)
+
+
+def _plan_retry(rule, task, subtask, now):
+    """(the retry, None), or (None, why the rule does not apply)."""
+    runs = _run_time(subtask)
+    if runs >= rule.max_attempts:
+        return None, '%s allows %d attempt(s) and %s has run %d time(s)' % (
+            _rule_label(rule), rule.max_attempts, _label(subtask), runs)
+    legality = decide_subtask_action(RETRY, task, subtask)
+    if legality.kind != APPLY:
+        return None, legality.reason
+    # The n-th retry waits delay * backoff^(n-1) after the failure; runs - 1 retries are used up.
+    wait = rule.delay * rule.backoff ** (runs - 1)
+    failed_at = parse_time(subtask['finishTime'], now) if subtask.get('finishTime') else now
+    not_before = failed_at + datetime.timedelta(seconds=wait)
+    reason = '%s matches %s: attempt %d of %d, not before %s (%gs after the failure)' % (
+        _rule_label(rule), _label(subtask), runs + 1, rule.max_attempts, not_before.isoformat(), wait)
+    return _planned(RETRY, subtask, rule, reason, not_before=not_before, attempt=runs + 1), None
+
+
+def _plan_failed_subtask(policy, task, subtask, log, now):
+    """The action the first applicable rule gives a FAILED subtask, or None to wait."""
+    passed_over = []
+    for rule in policy.rules:
+        if rule.action == CANCEL or not _matches(rule, task, subtask, log):
+            continue
+        if rule.action == RETRY:
+            retry, why_not = _plan_retry(rule, task, subtask, now)
+            if retry is not None:
+                return retry
+            passed_over.append(why_not)
+            continue
+        if rule.action == SKIP:
+            guard = next((pattern for pattern in policy.never_skip if pattern.search(subtask.get('name') or '')), None)
+            if guard is not None:
+                return _planned(FAIL, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
+                                % (_rule_label(rule), _label(subtask), guard.pattern))
+            return _planned(SKIP, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), _label(subtask)))
+        if rule.action == ROLLBACK:
+            legality = decide_task_action(ROLLBACK, task)
+            if legality.kind == IMPOSSIBLE:
+                return _planned(FAIL, subtask, rule, '%s asks for a rollback after %s failed, but %s'
+                                % (_rule_label(rule), _label(subtask), legality.reason))
+            if legality.kind != APPLY:
+                return None  # e.g. other subtasks still run: roll back once the task is FAILED
+            return _planned(ROLLBACK, subtask, rule, '%s matches %s: roll the whole task back'
+                            % (_rule_label(rule), _label(subtask)))
+        return _planned(FAIL, subtask, rule, '%s matches %s: stop and leave the task as it is'
+                        % (_rule_label(rule), _label(subtask)))
+    reason = 'no rule applies to %s' % (_label(subtask),)
+    if passed_over:
+        reason += ' (%s)' % ('; '.join(passed_over),)
+    return _planned(FAIL, subtask, None, reason + '; the task is left as it is')
+
+
+def _plan_cancel(policy, task, subtask, log, now):
+    """A cancel for a RUNNING subtask that has run longer than a matching rule allows, or None."""
+    if not subtask.get('startTime'):
+        return None
+    running_for = (now - parse_time(subtask['startTime'], now)).total_seconds()
+    for rule in policy.rules:
+        if rule.action == CANCEL and running_for > rule.running_longer_than and _matches(rule, task, subtask, log):
+            return _planned(CANCEL, subtask, rule, '%s matches %s, running for %gs, longer than %gs: cancel it'
+                            % (_rule_label(rule), _label(subtask), running_for, rule.running_longer_than))
+    return None
+
+
+def _apply_cap(policy, planned, history):
+    if policy.max_actions is None:
+        return planned
+    room = max(policy.max_actions - len(history), 0)
+    capped = planned[:room]
+    for action in planned[room:]:
+        capped.append(action._replace(action=FAIL, not_before=None, attempt=None, reason=(
+            '%s was called for, but max_actions (%d) are already taken or planned; the task is left as it is'
+            % (action.reason, policy.max_actions))))
+    return capped
+
+
+def decide(policy, task, logs, now, history):
+    """The PlannedActions ``policy`` calls for on ``task`` at ``now``; [] means wait.
+
+    ``task`` is a task snapshot from normalize.normalize_task (subtasks in execution order),
+    ``logs`` maps subtask ids to their log text (missing means no log), ``now`` is an aware
+    datetime and ``history`` the actions already taken in this supervision (only counted, for
+    ``max_actions``). A plan with a ``fail`` entry holds only ``fail`` entries; a plan with a
+    rollback holds only that rollback.
+    """
+    logs = logs or {}
+    if task.get('status') not in ('RUNNING', 'FAILED'):
+        return []
+    planned = []
+    for subtask in failed_subtasks(task):
+        if _ocp_stopped_retrying(task, subtask):
+            action = _plan_failed_subtask(policy, task, subtask, logs.get(subtask.get('id')), now)
+            if action is not None:
+                planned.append(action)
+    for subtask in task.get('subtasks') or []:
+        if subtask.get('status') == 'RUNNING':
+            action = _plan_cancel(policy, task, subtask, logs.get(subtask.get('id')), now)
+            if action is not None:
+                planned.append(action)
+    rollbacks = [action for action in planned if action.action == ROLLBACK]
+    if rollbacks:
+        planned = rollbacks[:1] + [action for action in planned if action.action == FAIL]
+    planned = _apply_cap(policy, planned, history)
+    failures = [action for action in planned if action.action == FAIL]
+    return failures or planned
