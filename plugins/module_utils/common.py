@@ -46,27 +46,40 @@ def ocp_argument_spec():
     )
 
 
+def connection_option_errors(params):
+    """What is wrong with connection options that their types alone do not catch."""
+    errors = []
+    if params["request_timeout"] <= 0:
+        errors.append("request_timeout must be a number of seconds above 0, got %s" % params["request_timeout"])
+    if params["request_retries"] < 0:
+        errors.append("request_retries must be 0 (no retries) or more, got %s" % params["request_retries"])
+    return errors
+
+
+def client_from_params(params):
+    """An OcpClient configured from validated connection options; raises OcpClientError on bad ones."""
+    return OcpClient(
+        params["api_url"],
+        username=params["username"],
+        password=params["password"],
+        access_key_id=params["access_key_id"],
+        access_key_secret=params["access_key_secret"],
+        validate_certs=params["validate_certs"],
+        ca_path=params["ca_path"],
+        request_timeout=params["request_timeout"],
+        retry_policy=RetryPolicy(max_retries=params["request_retries"]),
+    )
+
+
 def client_from_module(module):
     """An OcpClient configured from the module's connection options; fails the module on bad ones."""
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-    if params["request_timeout"] <= 0:
-        module.fail_json(msg="request_timeout must be a number of seconds above 0, got %s" % params["request_timeout"])
-    if params["request_retries"] < 0:
-        module.fail_json(msg="request_retries must be 0 (no retries) or more, got %s" % params["request_retries"])
+    errors = connection_option_errors(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     try:
-        return OcpClient(
-            params["api_url"],
-            username=params["username"],
-            password=params["password"],
-            access_key_id=params["access_key_id"],
-            access_key_secret=params["access_key_secret"],
-            validate_certs=params["validate_certs"],
-            ca_path=params["ca_path"],
-            request_timeout=params["request_timeout"],
-            retry_policy=RetryPolicy(max_retries=params["request_retries"]),
-        )
+        return client_from_params(module.params)
     except OcpClientError as error:
         module.fail_json(msg="%s" % error)
 
