@@ -125,6 +125,9 @@ class OcpClient:
             "Accept-Language": accept_language,
         }
         self.last_trace_id = None
+        # The envelope's timestamp of the last successful answer: OCP's own clock, which the
+        # policy of ocp_task_wait compares with task timestamps (immune to controller clock skew).
+        self.last_server_time = None
         self.request_count = 0
 
     def get(self, path, params=None):
@@ -220,6 +223,8 @@ class OcpClient:
                 envelope = None
             if isinstance(envelope, dict) and envelope.get("successful") is True:
                 self.last_trace_id = envelope.get("traceId") or response.headers.get("X-Trace-Id")
+                if isinstance(envelope.get("timestamp"), str):
+                    self.last_server_time = envelope["timestamp"]
                 return envelope
         error = error_from_response(response, method, path)
         self.last_trace_id = error.trace_id

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ocp_task_wait runs on the controller, so it can print progress while it waits.
+
+A module only reports when it ends, and AWX kills a job that prints nothing for a while. All
+the supervision is in module_utils/supervisor.py; this plugin parses the options, builds the
+client, runs the supervisor with Display as its progress callback and returns the result.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import HAS_REQUESTS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+    OCP_CONNECTION_CONSTRAINTS,
+    client_from_params,
+    connection_option_errors,
+    error_details,
+    wait_option_errors,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
+    SUCCEEDED,
+    ServerClock,
+    Supervisor,
+    task_ids_from,
+    task_wait_argument_spec,
+    unsuccessful_message,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+
+display = Display()
+
+
+def _option_errors(params):
+    errors = connection_option_errors(params) + wait_option_errors(params)
+    if params['progress_interval'] <= 0:
+        errors.append('progress_interval must be more than 0 seconds, got %s' % params['progress_interval'])
+    return errors
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(task_wait_argument_spec())
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        validation = ArgumentSpecValidator(task_wait_argument_spec(), **OCP_CONNECTION_CONSTRAINTS).validate(self._task.args)
+        # Secrets (also from OCP_PASSWORD and the like) must never reach the output, not even in
+        # an error message that quotes a value.
+        secrets = validation._no_log_values
+        outcome = self._supervise(validation)
+        result.update(outcome)
+        return remove_values(result, secrets)
+
+    def _supervise(self, validation):
+        if validation.error_messages:
+            return dict(failed=True, msg='; '.join(validation.error_messages))
+        params = validation.validated_parameters
+        errors = _option_errors(params)
+        if not HAS_REQUESTS:
+            errors.append('the Python library requests is required on the controller')
+        if errors:
+            return dict(failed=True, msg='; '.join(errors))
+        try:
+            # Everything the user gave is checked before the first request.
+            policy = parse_policy(params['policy'])
+            task_ids = task_ids_from(params['tasks'])
+            client = client_from_params(params)
+        except OcpError as error:
+            return dict(failed=True, msg='%s' % (error,))
+
+        supervisor = Supervisor(TaskApi(client), policy, params['wait_timeout'], params['wait_sleep'],
+                                progress_interval=params['progress_interval'],
+                                check_mode=bool(self._play_context.check_mode), now=ServerClock(client),
+                                progress=self._show_progress)
+        try:
+            outcome = supervisor.run(task_ids)
+        except OcpError as error:
+            # Say what was done before the error: actions may have been sent already.
+            details = error_details(error)
+            outcome = supervisor.report_so_far()
+            outcome.update(failed=True, msg='supervising the tasks stopped: %s' % (error,), error=details,
+                           trace_id=details['trace_id'])
+            return outcome
+        if params['fail_when_unsuccessful'] and not self._play_context.check_mode and any(
+                task['outcome'] != SUCCEEDED for task in outcome['tasks']):
+            outcome.update(failed=True, msg=unsuccessful_message(outcome))
+        return outcome
+
+    def _show_progress(self, line):
+        # Display reaches ansible-playbook's stdout (and ansible-runner's) from the worker process.
+        display.display('ocp_task_wait [%s]: %s' % (self._task.get_name(), line))

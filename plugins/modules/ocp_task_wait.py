@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: oceanbase.ocp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ocp_task_wait
+short_description: Wait for OceanBase Cloud Platform (OCP) tasks and remediate failures by a declared policy
+version_added: 1.0.0
+description:
+  - Waits for one or many OCP tasks until each has ended or O(wait_timeout) seconds have passed,
+    and applies a remediation O(policy) to failed and hung subtasks on the way - retry, skip,
+    cancel, roll the task back, or stop and leave the task as it is.
+  - Runs on the controller as an action plugin, and prints a progress line at least every
+    O(progress_interval) seconds, so that C(ansible-playbook) and AWX show the wait is alive.
+  - Each action is sent at most once. When its answer is lost (timeout, dropped connection,
+    HTTP 5xx), the task is read again to tell whether OCP carried it out; it is never sent twice.
+  - Attempt counts come from OCP's own state (the C(runTime) of a subtask), so running the
+    playbook again after the controller stopped never exceeds a retry limit.
+  - With many tasks, each poll round sends one list query plus detail reads only for the tasks
+    whose state changed.
+author:
+  - oceanbase.ocp maintainers (@oceanbase)
+extends_documentation_fragment:
+  - oceanbase.ocp.connection
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Reads each task once and reports in RV(tasks[].actions) what the policy would do; sends no action and does not wait.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff_mode), when in diff mode.
+    support: none
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+options:
+  tasks:
+    description:
+      - The tasks to wait for. Each element is a task ID, a task (a dict with C(id)), or what a
+        task-starting call returned - an OCP envelope or C(uri) result (C(data), C(json)), a list in
+        C(data.contents), or C(taskIdList) (also inside C(backupObjectOpsResultList)).
+      - The same task named twice is waited for once.
+    type: list
+    elements: raw
+    required: true
+  policy:
+    description:
+      - What to do when a subtask fails or hangs. Without a policy the tasks are only waited for.
+      - C(rules) is a list tried in order; the first rule that applies to a subtask decides. Each rule has
+        an C(action) (V(retry), V(skip), V(rollback), V(cancel), V(fail)), an optional C(name), and an optional
+        C(match) with regular expressions C(subtask_name), C(log) (the subtask's log) and C(task_name), all of
+        which must match.
+      - V(retry) takes C(max_attempts) (runs of the subtask in all, default 3), C(delay) (seconds after the
+        failure) and C(backoff) (the delay's factor per attempt). An exhausted retry rule is passed over, so
+        a later rule says what happens on giving up.
+      - V(cancel) takes C(running_longer_than) (seconds) and applies to RUNNING subtasks.
+      - V(rollback) rolls the whole task back; V(fail) stops and leaves the task as it is, as does a failed
+        subtask no rule matches.
+      - C(never_skip) is a list of regular expressions of subtask names a V(skip) rule must never skip (the
+        task fails instead); C(max_actions) caps the actions taken in one run.
+      - An invalid policy fails the task before any request is sent.
+    type: dict
+  wait_timeout:
+    description:
+      - How many seconds to wait at most. When the time is up the unfinished tasks end RV(tasks[].outcome=timed_out);
+        they go on in OCP.
+    type: float
+    default: 1800
+  wait_sleep:
+    description:
+      - Seconds between the first two poll rounds; later pauses grow up to four times as long (at most 30
+        seconds unless O(wait_sleep) is longer), and start over after an action.
+    type: float
+    default: 5
+  progress_interval:
+    description: Seconds between progress lines in the output.
+    type: float
+    default: 30
+  fail_when_unsuccessful:
+    description:
+      - Fail when any task does not end RV(tasks[].outcome=succeeded). With V(false), the result says how each
+        task ended and the play goes on.
+    type: bool
+    default: true
+notes:
+  - The OCP user needs C(TASK_VIEWER) to read tasks and C(TASK_MANAGER) to act on them.
+  - The policy's delays and limits compare the controller's clock with OCP's timestamps; keep the clocks in sync.
+seealso:
+  - module: oceanbase.ocp.ocp_task_info
+  - module: oceanbase.ocp.ocp_task_action
+  - module: oceanbase.ocp.ocp_subtask_action
+'''
+
+EXAMPLES = r'''
+- name: Wait for a tenant creation, retrying a transient failure and skipping a check
+  oceanbase.ocp.ocp_task_wait:
+    api_url: https://ocp.example.com:8080
+    username: admin
+    password: "{{ ocp_password }}"
+    tasks: "{{ create_tenant.json }}"
+    wait_timeout: 3600
+    policy:
+      never_skip: ["^Create tenant$"]
+      max_actions: 10
+      rules:
+        - name: transient timeouts
+          match:
+            log: "ERROR 4012"
+          action: retry
+          max_attempts: 3
+          delay: 30
+          backoff: 2
+        - name: optional checks
+          match:
+            subtask_name: "^Check "
+          action: skip
+        - name: give up
+          action: rollback
+
+- name: Report how many tasks ended how, without failing the play
+  oceanbase.ocp.ocp_task_wait:
+    tasks: [1024, 1025, 1026]
+    fail_when_unsuccessful: false
+  register: waited
+
+- name: Show the summary
+  ansible.builtin.debug:
+    var: waited.summary
+'''
+
+RETURN = r'''
+tasks:
+  description: One entry per task, in the order given.
+  returned: always, unless the options are invalid
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: ID of the task.
+      type: int
+      sample: 1024
+    name:
+      description: Name of the task.
+      type: str
+      sample: Create tenant
+    outcome:
+      description:
+        - V(succeeded), V(failed), V(rolled_back) or V(timed_out).
+        - In check mode, null for a task that has not ended.
+      type: str
+      sample: succeeded
+    status:
+      description: The task's status as last read.
+      type: str
+      sample: SUCCESSFUL
+    operation:
+      description: The task's operation as last read.
+      type: str
+      sample: EXECUTE
+    subtasks_done:
+      description: How many subtasks were SUCCESSFUL when last read.
+      type: int
+    subtasks_total:
+      description: How many subtasks the task has.
+      type: int
+    actions:
+      description:
+        - The actions taken (or, in check mode, that would be taken), each with C(action), C(subtask_id),
+          C(subtask_name), C(rule_index), C(rule_name), C(reason), C(attempt), C(at) (ISO time) and
+          C(result) (V(sent), V(would_send), V(refused) by OCP, V(lost) when the answer was lost and the
+          task shows no effect).
+      type: list
+      elements: dict
+    decisions:
+      description: Why the task was left as it is (a V(fail) rule, no rule, never_skip, max_actions), in the same shape as RV(tasks[].actions).
+      type: list
+      elements: dict
+    planned:
+      description: Retries waiting for their delay when the wait ended.
+      type: list
+      elements: dict
+    failed_subtasks:
+      description: The FAILED subtasks of a task that did not succeed, each with C(log_excerpt), the last lines of its log.
+      type: list
+      elements: dict
+summary:
+  description:
+    - How many tasks ended each way (C(succeeded), C(failed), C(rolled_back), C(timed_out)), C(unfinished)
+      (check mode), C(total), and C(actions_sent).
+  returned: always, unless the options are invalid
+  type: dict
+  sample: {succeeded: 2, failed: 0, rolled_back: 0, timed_out: 0, unfinished: 0, total: 2, actions_sent: 1}
+elapsed:
+  description: Seconds the wait took.
+  returned: always, unless the options are invalid
+  type: float
+rounds:
+  description: Poll rounds made.
+  returned: always, unless the options are invalid
+  type: int
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OCP_CONNECTION_CONSTRAINTS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import task_wait_argument_spec
+
+
+def main():
+    # Never reached through Ansible: the action plugin of the same name runs instead. The
+    # argument spec is declared all the same, so the sanity tests check it against DOCUMENTATION.
+    module = AnsibleModule(argument_spec=task_wait_argument_spec(), supports_check_mode=True,
+                           **OCP_CONNECTION_CONSTRAINTS)
+    module.fail_json(msg='oceanbase.ocp.ocp_task_wait runs as an action plugin on the controller; '
+                         'this module file only documents it')
+
+
+if __name__ == '__main__':
+    main()
