@@ -64,12 +64,14 @@ class Simulator:
         self._admin("POST", "/clock", json=fields)
 
 
-def start_simulator(tmp_dir: Path, tls: bool, scenario: Path) -> Simulator:
+def start_simulator(tmp_dir: Path, tls: bool, scenario: Path, speed: float | None = None) -> Simulator:
     ready_file = tmp_dir / "ready.json"
     log_path = tmp_dir / "simulator.log"
     command = [sys.executable, "-m", "ocp_simulator", "--port", "0", "--admin",
                "--scenario", str(scenario), "--ready-file", str(ready_file),
                "--lifetime", str(SIMULATOR_LIFETIME_SECONDS)]
+    if speed is not None:
+        command += ["--speed", str(speed)]
     if tls:
         command += ["--tls", "--ca-out", str(tmp_dir / "ca.pem")]
     with open(log_path, "wb") as log:

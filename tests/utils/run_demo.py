@@ -16,16 +16,18 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from harness import ADMIN_USER, start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 DEMO_SCENARIO = os.environ.get("OCP_DEMO_SCENARIO")
+# Simulated seconds per real second: the tenant creations of demo.yaml end in well under 30 s.
+DEMO_SPEED = float(os.environ.get("OCP_DEMO_SPEED", "40"))
 
 
 def main() -> int:
     import ocp_simulator.scenario  # pylint: disable=import-outside-toplevel
 
-    scenario = Path(DEMO_SCENARIO or ocp_simulator.scenario.DEFAULT_SCENARIO)
+    scenario = Path(DEMO_SCENARIO or Path(ocp_simulator.scenario.__file__).parent / "scenarios" / "demo.yaml")
     with tempfile.TemporaryDirectory(prefix="ocp-demo-") as tmp:
-        simulator = start_simulator(Path(tmp), tls=False, scenario=scenario)
+        simulator = start_simulator(Path(tmp), tls=False, scenario=scenario, speed=DEMO_SPEED)
         try:
-            print(f"OCP simulator serving {scenario.name} at {simulator.url}", flush=True)
+            print(f"OCP simulator serving {scenario.name} at {simulator.url}, {DEMO_SPEED:g}x speed", flush=True)
             env = dict(os.environ, OCP_URL=simulator.url, OCP_USERNAME=ADMIN_USER[0], OCP_PASSWORD=ADMIN_USER[1],
                        ANSIBLE_PYTHON_INTERPRETER=sys.executable)
             command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(ROOT / "examples" / "demo.yml")]
