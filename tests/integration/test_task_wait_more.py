@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""oceanbase.ocp.ocp_task_wait end to end, the rest of issue 5's bar: rollback on give-up,
+cancel of a hung subtask, a run killed mid-wait and started again, and 200 tasks at once.
+
+Real ansible-playbook runs (task_wait.yml) against the simulator over HTTP; what was sent and
+how often the plugin polled is read from the simulator's journal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from action_helpers import (
+    CLUSTER_ID,
+    FAULT_MESSAGE,
+    TENANT_ID,
+    action_posts,
+    failed_task,
+    hanging_task,
+    subtask_id,
+    task_path,
+)
+from conftest import FAST_SPEED, FROZEN_SPEED
+from harness import PLAYBOOKS, basic_auth_vars, run_playbook
+
+POOL = "Create resource pool"
+LIST_PATH = "/api/v2/tasks/instances"
+DETAIL_PATH = re.compile(r"^/api/v2/tasks/instances/(\d+)$")
+
+
+def _extra_vars(simulator, tmp_path, tasks, **options):
+    result_path = tmp_path / "result.json"
+    extra_vars = dict(basic_auth_vars(simulator), wait_tasks=tasks, result_path=str(result_path))
+    extra_vars.update(("wait_" + key if key == "policy" else key, value) for key, value in options.items())
+    return extra_vars, result_path
+
+
+def wait(simulator, tmp_path, tasks, clear=True, **options):
+    """Run task_wait.yml to its end; the run and the plugin's registered result."""
+    extra_vars, result_path = _extra_vars(simulator, tmp_path, tasks, **options)
+    if clear:
+        simulator.clear_journal()
+    run = run_playbook("task_wait.yml", extra_vars)
+    assert run.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    return run, json.loads(result_path.read_text())
+
+
+def start_wait(simulator, tmp_path, tasks, **options):
+    """Start task_wait.yml in its own session (so that the whole controller can be killed)."""
+    extra_vars, result_path = _extra_vars(simulator, tmp_path, tasks, **options)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
+    env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_RETRY_FILES_ENABLED="0")
+    vars_file = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="extra-vars-", dir=tmp_path, delete=False)
+    with vars_file:
+        json.dump(extra_vars, vars_file)
+    output = open(tmp_path / "playbook.out", "w+")  # closed by kill_session() or finish()
+    process = subprocess.Popen(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PLAYBOOKS / "task_wait.yml"),
+         "--extra-vars", "@" + vars_file.name],
+        stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    process.output_file = output
+    return process, result_path
+
+
+def kill_session(process):
+    """SIGKILL the controller and every process it forked, as when the machine dies."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+    process.output_file.close()
+
+
+def finish(process, timeout=120):
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_session(process)
+        raise
+    process.output_file.seek(0)
+    output = process.output_file.read()
+    process.output_file.close()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    return output
+
+
+def poll_journal(simulator, predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        journal = simulator.journal()
+        if predicate(journal):
+            return journal
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s; journal:\n%s" % (what, simulator.journal()))
+
+
+def posts_to(journal, path):
+    return [entry for entry in journal if entry["method"] == "POST" and entry["path"] == path]
+
+
+@pytest.fixture
+def clock(simulator):
+    """The HTTP simulator; a test sets its clock speed, which is put back to 1 afterwards."""
+    yield simulator
+    simulator.set_clock(speed=1.0)
+
+
+def test_rollback_on_give_up_ends_rolled_back(fast_clock, tmp_path):
+    simulator = fast_clock
+    task = failed_task(simulator)  # "Create resource pool" fails on every run
+    policy = {"rules": [
+        {"name": "transient timeouts", "match": {"log": "ERROR 4012"}, "action": "retry", "max_attempts": 2},
+        {"name": "give up", "match": {"subtask_name": "resource pool"}, "action": "rollback"},
+    ]}
+    _run, result = wait(simulator, tmp_path, [task["id"]], policy=policy, fail_when_unsuccessful=False)
+
+    [outcome] = result["tasks"]
+    assert outcome["outcome"] == "rolled_back", result
+    assert result["summary"]["rolled_back"] == 1 and result["changed"] is True
+    assert [(a["action"], a["rule_index"], a["result"]) for a in outcome["actions"]] == \
+        [("retry", 0, "sent"), ("rollback", 1, "sent")]
+    journal = simulator.journal()
+    pool = subtask_id(task, POOL)
+    retries = posts_to(journal, task_path(task["id"], "subtasks", pool, "retry"))
+    # max_attempts counts runs in all: the first run plus one retry.
+    assert len(retries) == 2 - 1
+    assert len(posts_to(journal, task_path(task["id"], "rollback"))) == 1
+    assert len(action_posts(simulator)) == 2
+    # The retry came before the rollback.
+    assert retries[0]["seq"] < posts_to(journal, task_path(task["id"], "rollback"))[0]["seq"]
+
+
+def test_hung_subtask_is_cancelled_once_then_retried_to_success(fast_clock, tmp_path):
+    simulator = fast_clock
+    task = hanging_task(simulator)  # "Create resource pool" hangs on its first run only
+    pool = subtask_id(task, POOL)
+    policy = {"rules": [
+        {"name": "hung pool", "match": {"subtask_name": "^Create resource pool$"}, "action": "cancel",
+         "running_longer_than": 600},
+        {"name": "cancelled pool", "match": {"subtask_name": "^Create resource pool$"}, "action": "retry",
+         "max_attempts": 2},
+    ]}
+    simulator.set_clock(advance_seconds=900)  # the hung run has now run longer than the limit
+    _run, result = wait(simulator, tmp_path, [task["id"]], policy=policy, wait_timeout=60)
+
+    [outcome] = result["tasks"]
+    assert outcome["outcome"] == "succeeded", result
+    assert [(a["action"], a["subtask_id"], a["rule_index"], a["result"]) for a in outcome["actions"]] == \
+        [("cancel", pool, 0, "sent"), ("retry", pool, 1, "sent")]
+    journal = simulator.journal()
+    assert len(posts_to(journal, task_path(task["id"], "subtasks", pool, "cancel"))) == 1
+    assert len(posts_to(journal, task_path(task["id"], "subtasks", pool, "retry"))) == 1
+    assert [entry["path"] for entry in action_posts(simulator)] == [
+        task_path(task["id"], "subtasks", pool, "cancel"), task_path(task["id"], "subtasks", pool, "retry")]
+
+
+def test_hung_subtask_cancelled_without_a_follow_up_rule_fails(fast_clock, tmp_path):
+    simulator = fast_clock
+    task = hanging_task(simulator)
+    pool = subtask_id(task, POOL)
+    policy = {"rules": [{"name": "hung pool", "match": {"subtask_name": "resource pool"}, "action": "cancel",
+                         "running_longer_than": 600}]}
+    simulator.set_clock(advance_seconds=900)
+    _run, result = wait(simulator, tmp_path, [task["id"]], policy=policy, fail_when_unsuccessful=False)
+
+    [outcome] = result["tasks"]
+    # Cancelled, the subtask is FAILED and no rule says what then: the task is left as it is.
+    assert outcome["outcome"] == "failed", result
+    assert [(a["action"], a["result"]) for a in outcome["actions"]] == [("cancel", "sent")]
+    assert "no rule applies" in outcome["decisions"][0]["reason"]
+    assert [entry["path"] for entry in action_posts(simulator)] == [
+        task_path(task["id"], "subtasks", pool, "cancel")]
+
+
+def test_run_killed_mid_wait_and_started_again_never_exceeds_the_limit(clock, tmp_path):
+    simulator = clock
+    # Slow enough that a run of "Create resource pool" takes about a second of real time, so the
+    # controller is killed while the retried run is still going.
+    simulator.set_clock(speed=5.0)
+    task = failed_task(simulator)  # fails on every run
+    pool = subtask_id(task, POOL)
+    retry_path = task_path(task["id"], "subtasks", pool, "retry")
+    policy = {"rules": [{"name": "transient timeouts", "match": {"log": "ERROR 4012"}, "action": "retry",
+                         "max_attempts": 3}]}
+
+    simulator.clear_journal()
+    first, _result_path = start_wait(simulator, tmp_path, [task["id"]], policy=policy, fail_when_unsuccessful=False)
+    try:
+        poll_journal(simulator, lambda journal: posts_to(journal, retry_path), 60, "the first retry")
+    finally:
+        kill_session(first)
+    assert len(posts_to(simulator.journal(), retry_path)) == 1
+
+    _run, result = wait(simulator, tmp_path, [task["id"]], clear=False, policy=policy, fail_when_unsuccessful=False)
+    [outcome] = result["tasks"]
+    assert outcome["outcome"] == "failed", result
+    # The second run counted the first run's retry from OCP's runTime: it sent only the last one.
+    assert [(a["action"], a["attempt"]) for a in outcome["actions"]] == [("retry", 3)]
+    assert "allows 3 attempt(s)" in outcome["decisions"][0]["reason"]
+    assert outcome["failed_subtasks"][0]["runTime"] == 3
+    assert any(FAULT_MESSAGE in line for line in outcome["failed_subtasks"][0]["log_excerpt"])
+    journal = simulator.journal()
+    assert len(posts_to(journal, retry_path)) == 3 - 1
+    assert [entry["path"] for entry in journal if entry["method"] == "POST"] == [retry_path, retry_path]
+
+
+def test_two_hundred_tasks_cost_one_list_query_per_quiet_round(clock, tmp_path):
+    simulator = clock
+    count = 200
+    simulator.set_clock(speed=FROZEN_SPEED)  # created RUNNING, and quiet until the clock runs
+    ids = [simulator.create_task("create_tenant", cluster_id=CLUSTER_ID, tenant_id=TENANT_ID, state="as_is")["id"]
+           for _index in range(count)]
+
+    simulator.clear_journal()
+    process, result_path = start_wait(simulator, tmp_path, ids, wait_timeout=80, progress_interval=5)
+    try:
+        # Several poll rounds while nothing moves.
+        quiet_lists = 8
+        poll_journal(simulator, lambda journal: len(
+            [e for e in journal if e["method"] == "GET" and e["path"] == LIST_PATH]) >= quiet_lists + 1,
+            60, "%d list queries" % (quiet_lists + 1))
+        simulator.set_clock(speed=FAST_SPEED)
+    except BaseException:
+        kill_session(process)
+        raise
+    output = finish(process)
+    result = json.loads(result_path.read_text())
+
+    assert result["summary"]["succeeded"] == count, output
+    assert all(task["outcome"] == "succeeded" for task in result["tasks"])
+    assert result["changed"] is False and result["summary"]["actions_sent"] == 0
+    journal = simulator.journal()
+    assert all(entry["method"] == "GET" and entry["status"] == 200 for entry in journal), journal[:5]
+    # Rounds, as the journal shows them: each starts with the one list query.
+    rounds, current = [], None
+    for entry in journal:
+        if entry["path"] == LIST_PATH:
+            assert "status=RUNNING" in entry["query"] and "size=2000" in entry["query"], entry
+            current = []
+            rounds.append(current)
+        elif current is not None:
+            assert DETAIL_PATH.match(entry["path"]), entry
+            current.append(entry)
+    assert journal[0]["path"] == LIST_PATH  # the very first request: no read per task before it
+    lists = len(rounds)
+    # One list query per round while 4 or more tasks are left; rounds after that read each of the rest.
+    assert lists <= result["rounds"] <= lists + 4, (lists, result["rounds"])
+    # The first round reads every task once; the quiet rounds after it cost the list query alone.
+    assert len(rounds[0]) == count
+    assert [len(reads) for reads in rounds[1:quiet_lists]] == [0] * (quiet_lists - 1)
+    # Reads follow changes, not rounds: far fewer than a read per task per round.
+    details = [entry for entry in journal if DETAIL_PATH.match(entry["path"])]
+    assert len(details) < count * lists / 2, (len(details), lists)
+    per_task = {}
+    for entry in details:
+        per_task[entry["path"]] = per_task.get(entry["path"], 0) + 1
+    assert set(per_task) == {task_path(task_id) for task_id in ids}
+    # create_tenant has 7 subtasks: a task can change at most twice per subtask (start, end).
+    assert max(per_task.values()) <= 2 + 2 * 7, max(per_task.values())
