@@ -17,7 +17,10 @@ How ``decide`` chooses (the rules are tried in order, the first that applies win
   retry OCP would refuse, after a failed rollback) is passed over, so a later rule can say what
   happens on giving up: ``retry`` then ``rollback`` is a natural policy.
 - ``skip`` of a subtask named by ``never_skip`` becomes ``fail``.
-- ``cancel`` rules apply to RUNNING subtasks that have run longer than ``running_longer_than``.
+- ``cancel`` rules apply to RUNNING subtasks that have run longer than ``running_longer_than``
+  (from the subtask's ``startTime``).
+- ``max_actions`` caps the actions of this supervision plus those OCP's state shows were taken
+  before it began, so starting a supervision again does not reset it.
 - ``fail``, a failed subtask no rule matches, a rollback OCP refuses, or going over
   ``max_actions`` leave the task as it is: the plan is then only the ``fail`` entries, because
   acting on other subtasks of a task that will end failed would change it for nothing.
@@ -284,22 +287,75 @@ def _plan_failed_subtask(policy, task, subtask, log, now):
     return _planned(FAIL, subtask, None, reason + '; the task is left as it is')
 
 
+def _cancel_limits(policy, task, subtask, now):
+    """(rule, the moment the rule's limit passes) for each cancel rule whose name patterns match ``subtask``.
+
+    Log patterns are left out: a log is worth reading only once a limit has passed.
+    """
+    if subtask.get('status') != 'RUNNING' or not subtask.get('startTime'):
+        return []
+    started = parse_time(subtask['startTime'], now)
+    limits = []
+    for rule in policy.rules:
+        if rule.action != CANCEL:
+            continue
+        names = dict((key, pattern) for key, pattern in rule.match.items() if key != 'log')
+        if _matches(rule._replace(match=names), task, subtask, None):
+            limits.append((rule, started + datetime.timedelta(seconds=rule.running_longer_than)))
+    return limits
+
+
+def next_cancel_check(policy, task, now):
+    """When a cancel rule may next apply to ``task``: the earliest limit among its RUNNING subtasks, or None.
+
+    A supervisor that watches many tasks through the list (which shows no start times) reads a
+    task in detail when this moment comes, rather than every round.
+    """
+    moments = [moment for subtask in task.get('subtasks') or []
+               for _rule, moment in _cancel_limits(policy, task, subtask, now)]
+    return min(moments) if moments else None
+
+
+def subtasks_past_cancel_limits(policy, task, now):
+    """The ids of RUNNING subtasks that have run as long as a cancel rule matching their names allows, or longer."""
+    return [subtask.get('id') for subtask in task.get('subtasks') or []
+            if any(moment <= now for _rule, moment in _cancel_limits(policy, task, subtask, now))]
+
+
 def _plan_cancel(policy, task, subtask, log, now):
     """A cancel for a RUNNING subtask that has run longer than a matching rule allows, or None."""
-    if not subtask.get('startTime'):
-        return None
-    running_for = (now - parse_time(subtask['startTime'], now)).total_seconds()
-    for rule in policy.rules:
-        if rule.action == CANCEL and running_for > rule.running_longer_than and _matches(rule, task, subtask, log):
+    for rule, moment in _cancel_limits(policy, task, subtask, now):
+        if moment <= now and _matches(rule, task, subtask, log):
+            running_for = (now - parse_time(subtask['startTime'], now)).total_seconds()
             return _planned(CANCEL, subtask, rule, '%s matches %s, running for %gs, longer than %gs: cancel it'
                             % (_rule_label(rule), _label(subtask), running_for, rule.running_longer_than))
     return None
 
 
-def _apply_cap(policy, planned, history):
+def actions_shown_by_ocp(task):
+    """How many actions OCP's state of ``task`` shows were taken on it by hand (or by a tool).
+
+    ``max_actions`` counts these too, so a supervision started again after the controller died
+    cannot go over it. OCP keeps no action history, so this is read off the state: a task whose
+    operation is ROLLBACK was rolled back, a subtask whose operation is SKIP or CANCEL was skipped
+    or cancelled, and the runs of a subtask beyond the first and beyond OCP's own automatic
+    retries (``retryCount``) were retries. A cancel later followed by a retry shows only as the
+    retry, so the count may be lower than the truth, never higher.
+    """
+    count = 1 if task.get('operation') == 'ROLLBACK' else 0
+    for subtask in task.get('subtasks') or []:
+        if subtask.get('operation') in ('SKIP', 'CANCEL'):
+            count += 1
+        retry_count = subtask.get('retryCount')
+        automatic = retry_count if _is_number(retry_count) else 0
+        count += max(_run_time(subtask) - 1 - automatic, 0)
+    return count
+
+
+def _apply_cap(policy, planned, taken):
     if policy.max_actions is None:
         return planned
-    room = max(policy.max_actions - len(history), 0)
+    room = max(policy.max_actions - taken, 0)
     capped = planned[:room]
     for action in planned[room:]:
         capped.append(action._replace(action=FAIL, not_before=None, attempt=None, reason=(
@@ -308,13 +364,14 @@ def _apply_cap(policy, planned, history):
     return capped
 
 
-def decide(policy, task, logs, now, history):
+def decide(policy, task, logs, now, history, earlier_actions=0):
     """The PlannedActions ``policy`` calls for on ``task`` at ``now``; [] means wait.
 
     ``task`` is a task snapshot from normalize.normalize_task (subtasks in execution order),
     ``logs`` maps subtask ids to their log text (missing means no log), ``now`` is an aware
-    datetime and ``history`` the actions already taken in this supervision (only counted, for
-    ``max_actions``). A plan with a ``fail`` entry holds only ``fail`` entries; a plan with a
+    datetime, ``history`` the actions already taken in this supervision and ``earlier_actions``
+    how many OCP's state showed when it began (see actions_shown_by_ocp); only their sum counts,
+    against ``max_actions``. A plan with a ``fail`` entry holds only ``fail`` entries; a plan with a
     rollback holds only that rollback.
     """
     logs = logs or {}
@@ -334,6 +391,6 @@ def decide(policy, task, logs, now, history):
     rollbacks = [action for action in planned if action.action == ROLLBACK]
     if rollbacks:
         planned = rollbacks[:1] + [action for action in planned if action.action == FAIL]
-    planned = _apply_cap(policy, planned, history)
+    planned = _apply_cap(policy, planned, len(history) + earlier_actions)
     failures = [action for action in planned if action.action == FAIL]
     return failures or planned

@@ -13,8 +13,13 @@ One poll round:
   FAILED, the biggest page OCP serves) replaces them: a task missing from it has finished, and
   only tasks whose list entry changed since the last round (or that have an action due) are
   read in detail. So the requests per round do not grow with the number of quiet tasks.
-- A task that needs a decision gets its FAILED subtasks' logs read (once per run of a subtask)
-  and ``policy.decide`` says what to do. Due actions are sent once each: a sent action is
+  The list shows no start times, so for cancel rules each read notes when the earliest limit
+  of a RUNNING subtask passes, and the task is read again then (not every round).
+- A task that needs a decision gets its FAILED subtasks' logs read (once per run of a subtask),
+  and the logs of RUNNING subtasks past a cancel limit when a cancel rule looks at logs, and
+  ``policy.decide`` says what to do. ``max_actions`` counts, besides this run's actions, those
+  OCP's state showed when each task was first read, so a supervision started again after the
+  controller died cannot go over it. Due actions are sent once each: a sent action is
   remembered by subtask, action and run, so it is never sent twice even when OCP's answer is
   slow to show. An ambiguous answer (lost connection, 5xx) is followed by a read, never by a
   second POST (as in action_runner.py).
@@ -46,8 +51,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import (
     RETRY,
     ROLLBACK,
     SKIP,
+    actions_shown_by_ocp,
     decide,
+    next_cancel_check,
     parse_time,
+    subtasks_past_cancel_limits,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
     FAILED,
@@ -191,14 +199,20 @@ class TaskRecord:
         self.decisions = []
         self.pending = []
         self.needs_read = True
+        # When a cancel rule may next apply (OCP's time), or None: the task is read again then.
+        self.cancel_check_at = None
+        # The actions OCP's state showed on the first read, before this supervision acted.
+        self.earlier_actions = None
 
     @property
     def finished(self):
         return self.outcome is not None
 
     def next_due(self):
-        """The earliest not_before of the actions waiting for their time, or None."""
+        """The earliest moment something is due (an action's not_before or a cancel check), or None."""
         times = [action.not_before for action in self.pending if action.not_before is not None]
+        if self.cancel_check_at is not None:
+            times.append(self.cancel_check_at)
         return min(times) if times else None
 
 
@@ -233,7 +247,6 @@ class Supervisor:
         self._log_cache = {}
         self._needs_running_logs = any(rule.action == CANCEL and 'log' in rule.match for rule in policy.rules)
         self._needs_failed_logs = any('log' in rule.match for rule in policy.rules)
-        self._has_cancel_rules = any(rule.action == CANCEL for rule in policy.rules)
         self.rounds = 0
         self._started = None
 
@@ -289,14 +302,18 @@ class Supervisor:
         else:
             for record in unfinished:
                 record.needs_read = True
-        acted = False
         now = self._now()
-        for record in unfinished:
-            due = record.next_due() is not None and record.next_due() <= now
-            if record.needs_read or due or self._has_cancel_rules:
-                record.task = self.api.get_task(record.task_id)
-                record.needs_read = False
-                acted = self._supervise(record) or acted
+        to_read = [record for record in unfinished
+                   if record.needs_read or (record.next_due() is not None and record.next_due() <= now)]
+        # Every read first, then the decisions: max_actions must know all earlier actions in round one.
+        for record in to_read:
+            record.task = self.api.get_task(record.task_id)
+            record.needs_read = False
+            if record.earlier_actions is None:
+                record.earlier_actions = actions_shown_by_ocp(record.task)
+        acted = False
+        for record in to_read:
+            acted = self._supervise(record) or acted
         return acted
 
     def _mark_changed_from_list(self, unfinished):
@@ -313,13 +330,14 @@ class Supervisor:
 
     # ------------------------------------------------------------ deciding and acting
 
-    def _logs(self, record):
+    def _logs(self, record, now):
         logs = {}
+        past_limits = subtasks_past_cancel_limits(self.policy, record.task, now) if self._needs_running_logs else []
         for subtask in record.task.get('subtasks') or []:
             status = subtask.get('status')
             if status == 'FAILED' and self._needs_failed_logs:
                 logs[subtask['id']] = self._failed_log(record.task_id, subtask)
-            elif status == 'RUNNING' and self._needs_running_logs:
+            elif status == 'RUNNING' and subtask['id'] in past_limits:
                 logs[subtask['id']] = self.api.get_subtask_log(record.task_id, subtask['id'])
         return logs
 
@@ -337,8 +355,14 @@ class Supervisor:
             record.outcome = task_outcome(task)
             return False
         now = self._now()
-        plan = decide(self.policy, task, self._logs(record), now, self._history)
+        plan = decide(self.policy, task, self._logs(record, now), now, self._history,
+                      earlier_actions=sum(r.earlier_actions or 0 for r in self._records))
         record.pending = []
+        record.cancel_check_at = next_cancel_check(self.policy, task, now)
+        if record.cancel_check_at is not None and record.cancel_check_at <= now:
+            # A limit has passed and yet no cancel is due (a log pattern did not match, or the cancel
+            # is on its way): look again at the slowest polling pace, not every round.
+            record.cancel_check_at = now + datetime.timedelta(seconds=self.max_sleep)
         failures = [action for action in plan if action.action == FAIL]
         if failures:
             record.decisions = [self._describe(action, now, 'stopped') for action in failures]

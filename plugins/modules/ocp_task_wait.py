@@ -62,7 +62,8 @@ options:
       - V(rollback) rolls the whole task back; V(fail) stops and leaves the task as it is, as does a failed
         subtask no rule matches.
       - C(never_skip) is a list of regular expressions of subtask names a V(skip) rule must never skip (the
-        task fails instead); C(max_actions) caps the actions taken in one run.
+        task fails instead); C(max_actions) caps the actions taken on the tasks, counting those OCP's state
+        shows were taken before the run began, so running the wait again does not reset it.
       - An invalid policy fails the task before any request is sent.
     type: dict
   wait_timeout:

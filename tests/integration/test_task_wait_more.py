@@ -218,7 +218,14 @@ def test_run_killed_mid_wait_and_started_again_never_exceeds_the_limit(clock, tm
     assert [entry["path"] for entry in journal if entry["method"] == "POST"] == [retry_path, retry_path]
 
 
-def test_two_hundred_tasks_cost_one_list_query_per_quiet_round(clock, tmp_path):
+# A cancel rule whose limit lies beyond the wait: the list shows no start times, yet quiet tasks
+# must not be read every round to learn how long their subtasks have run.
+FAR_CANCEL_POLICY = {"rules": [{"name": "hung step", "match": {"subtask_name": "."}, "action": "cancel",
+                                "running_longer_than": 86400}]}
+
+
+@pytest.mark.parametrize("policy", [None, FAR_CANCEL_POLICY], ids=["wait only", "with a cancel rule"])
+def test_two_hundred_tasks_cost_one_list_query_per_quiet_round(clock, tmp_path, policy):
     simulator = clock
     count = 200
     simulator.set_clock(speed=FROZEN_SPEED)  # created RUNNING, and quiet until the clock runs
@@ -226,7 +233,8 @@ def test_two_hundred_tasks_cost_one_list_query_per_quiet_round(clock, tmp_path):
            for _index in range(count)]
 
     simulator.clear_journal()
-    process, result_path = start_wait(simulator, tmp_path, ids, wait_timeout=80, progress_interval=5)
+    options = {"policy": policy} if policy else {}
+    process, result_path = start_wait(simulator, tmp_path, ids, wait_timeout=80, progress_interval=5, **options)
     try:
         # Several poll rounds while nothing moves.
         quiet_lists = 8

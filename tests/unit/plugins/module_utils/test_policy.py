@@ -11,7 +11,13 @@ import datetime
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import decide, parse_policy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import (
+    actions_shown_by_ocp,
+    decide,
+    next_cancel_check,
+    parse_policy,
+    subtasks_past_cancel_limits,
+)
 
 UTC8 = datetime.timezone(datetime.timedelta(hours=8))
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC8)
@@ -31,8 +37,8 @@ def task(*subtasks, status='FAILED', operation='EXECUTE', name='Create tenant', 
                 subtasks=list(subtasks))
 
 
-def plan(raw, snapshot, logs=None, now=NOW, history=()):
-    return decide(parse_policy(raw), snapshot, logs or {}, now, list(history))
+def plan(raw, snapshot, logs=None, now=NOW, history=(), earlier_actions=0):
+    return decide(parse_policy(raw), snapshot, logs or {}, now, list(history), earlier_actions=earlier_actions)
 
 
 def summary(actions):
@@ -157,6 +163,29 @@ def test_max_actions_counts_history_and_the_plan():
     assert summary(plan(dict(raw, max_actions=0), task(subtask(1, 'a')))) == [('fail', 1, 0)]
 
 
+def test_max_actions_counts_the_actions_ocp_showed_before_the_supervision():
+    raw = {'rules': [{'action': 'skip'}], 'max_actions': 2}
+    two = task(subtask(1, 'a'), subtask(2, 'b'))
+    # One skip would fit, but a task that will be left failed is not changed for nothing.
+    assert summary(plan(raw, two, earlier_actions=1)) == [('fail', 2, 0)]
+    assert summary(plan(raw, task(subtask(1, 'a')), earlier_actions=1)) == [('skip', 1, 0)]
+    assert summary(plan(raw, two, history=['one'], earlier_actions=1)) == [('fail', 1, 0), ('fail', 2, 0)]
+
+
+@pytest.mark.parametrize('snapshot, expected', [
+    (task(subtask(1, 'a', run_time=1)), 0),
+    # Two retries by hand; a skip; a cancel.
+    (task(subtask(1, 'a', run_time=3, operation='RETRY'), subtask(2, 'b', status='SUCCESSFUL', operation='SKIP'),
+          subtask(3, 'c', operation='CANCEL')), 4),
+    # OCP retried twice by itself (retryCount 2), then one retry by hand.
+    (task(subtask(1, 'a', run_time=4, operation='RETRY', retryCount=2)), 1),
+    (task(subtask(1, 'a', run_time=2, retryCount=2)), 0),
+    (task(subtask(1, 'a', status='PENDING', operation='ROLLBACK'), status='SUCCESSFUL', operation='ROLLBACK'), 1),
+])
+def test_actions_shown_by_ocp_are_read_off_its_state(snapshot, expected):
+    assert actions_shown_by_ocp(snapshot) == expected
+
+
 # ---------------------------------------------------------------- cancel, rollback, fail
 
 def test_cancel_running_subtask_after_its_limit():
@@ -170,6 +199,23 @@ def test_cancel_running_subtask_after_its_limit():
     assert plan(raw, task(subtask(1, 'Install', status='RUNNING'), status='RUNNING')) == []
     other = task(subtask(1, 'Download', status='RUNNING', startTime=started), status='RUNNING')
     assert plan(raw, other) == []
+
+
+def test_next_cancel_check_is_the_earliest_limit_of_a_matching_running_subtask():
+    raw = {'rules': [{'match': {'subtask_name': 'Install', 'log': 'stuck'}, 'action': 'cancel',
+                      'running_longer_than': 600},
+                     {'match': {'subtask_name': 'Install'}, 'action': 'cancel', 'running_longer_than': 900},
+                     {'match': {'task_name': 'Upgrade'}, 'action': 'cancel', 'running_longer_than': 60}]}
+    policy = parse_policy(raw)
+    started = '2024-05-01T11:49:00+08:00'
+    running = task(subtask(1, 'Install', status='RUNNING', startTime=started),
+                   subtask(2, 'Download', status='RUNNING', startTime=started), status='RUNNING')
+    # The log pattern is not checked here: a log is read only once a limit has passed.
+    assert next_cancel_check(policy, running, NOW) == datetime.datetime(2024, 5, 1, 11, 59, 0, tzinfo=UTC8)
+    assert subtasks_past_cancel_limits(policy, running, NOW) == [1]
+    assert subtasks_past_cancel_limits(policy, running, NOW - datetime.timedelta(minutes=2)) == []
+    assert next_cancel_check(policy, task(subtask(1, 'Install', status='RUNNING'), status='RUNNING'), NOW) is None
+    assert next_cancel_check(parse_policy({'rules': [{'action': 'skip'}]}), running, NOW) is None
 
 
 def test_rollback_acts_on_the_whole_task():

@@ -22,6 +22,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpServerError,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import default_max_sleep
 from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
     LIST_QUERY_MIN_TASKS,
     ServerClock,
@@ -246,6 +247,28 @@ def test_a_resumed_run_never_exceeds_the_limit():
     assert result['changed'] is False
 
 
+def test_a_resumed_run_counts_earlier_actions_against_max_actions():
+    # Two retries before the controller died (runTime 3): with max_actions 2 nothing more is sent,
+    # although the retry rule would allow a fourth attempt.
+    raw = {'rules': [{'action': 'retry', 'max_attempts': 5}], 'max_actions': 2}
+    api = FakeApi(failed_task(run_time=3))
+    result, _clock, _lines = supervise(api, raw)
+    assert api.posts == []
+    assert 'max_actions (2)' in result['tasks'][0]['decisions'][0]['reason']
+    fresh = FakeApi(failed_task(run_time=1), on_retry=fail_on_retry)
+    result, _clock, _lines = supervise(fresh, raw)
+    assert fresh.posts == [('retry', 1, 12), ('retry', 1, 12)]
+
+
+def test_earlier_actions_of_every_task_count_from_the_first_round():
+    raw = {'rules': [{'action': 'retry', 'max_attempts': 5}], 'max_actions': 2}
+    # Task 2 was retried twice before; task 1 comes first but must not get a retry.
+    api = FakeApi(failed_task(1), failed_task(2, run_time=3))
+    result, _clock, _lines = supervise(api, raw, task_ids=(1, 2))
+    assert api.posts == []
+    assert [t['outcome'] for t in result['tasks']] == ['failed', 'failed']
+
+
 def test_skip_is_sent_when_allowed_and_refused_by_never_skip():
     skip = {'rules': [{'match': {'subtask_name': 'resource pool'}, 'action': 'skip'}]}
     api = FakeApi(failed_task())
@@ -426,6 +449,36 @@ def test_cancel_of_a_hung_subtask():
     assert api.posts == [('cancel', 1, 12), ('rollback', 1, None)]
     assert result['tasks'][0]['outcome'] == 'rolled_back'
     assert clock.seconds > 20
+
+
+def test_cancel_rules_over_many_tasks_read_each_task_when_its_limit_passes_not_every_round():
+    count = 50
+    tasks = [make_task(i, make_subtask(1000 + i, 'Create tenant', status='RUNNING')) for i in range(1, count + 1)]
+    api = FakeApi(*tasks)
+    # The subtasks started at START; the limit passes after 30 s, the wait ends after 60 s.
+    raw = {'rules': [{'match': {'subtask_name': 'Create tenant', 'log': 'never in the log'}, 'action': 'cancel',
+                      'running_longer_than': 30}]}
+    result, _clock, _lines = supervise(api, raw, task_ids=range(1, count + 1), timeout=60, sleep=1)
+    assert result['summary']['timed_out'] == count and api.posts == []
+    rounds = result['rounds']
+    assert len(api._calls('list')) == rounds and rounds > 10
+    gets = len(api._calls('get'))
+    # A read at the start, one when the limit passes, then at most one per slowest poll interval.
+    assert gets <= count * (2 + 30 // default_max_sleep(1))
+    # Logs are read only once the limit has passed.
+    assert len(api._calls('log')) == gets - count
+
+
+def test_cancel_is_sent_when_the_limit_passes_among_many_tasks():
+    tasks = [make_task(i, make_subtask(1000 + i, 'Create tenant', status='RUNNING')) for i in range(1, 11)]
+    api = FakeApi(*tasks)
+    raw = {'rules': [{'match': {'subtask_name': 'Create tenant'}, 'action': 'cancel', 'running_longer_than': 30}]}
+    result, _clock, _lines = supervise(api, raw, task_ids=range(1, 11), timeout=120, sleep=5)
+    assert sorted(api.posts) == [('cancel', i, 1000 + i) for i in range(1, 11)]
+    assert result['summary']['failed'] == 10
+    # The sleep ends when the limit passes, not a poll interval later.
+    sent_at = set(task['actions'][0]['at'] for task in result['tasks'])
+    assert sent_at == set([(START + datetime.timedelta(seconds=30)).isoformat()])
 
 
 @pytest.mark.parametrize('timeout, sleep, interval, message', [
