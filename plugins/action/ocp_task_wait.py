@@ -45,6 +45,12 @@ def _option_errors(params):
     return errors
 
 
+def _secret_values(spec, params):
+    """The values of the no_log options, as text, after env fallbacks were applied."""
+    return set('%s' % (params[name],) for name, option in spec.items()
+               if option.get('no_log') and params.get(name) not in (None, ''))
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -52,10 +58,11 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(task_wait_argument_spec(), **OCP_CONNECTION_CONSTRAINTS).validate(self._task.args)
+        spec = task_wait_argument_spec()
+        validation = ArgumentSpecValidator(spec, **OCP_CONNECTION_CONSTRAINTS).validate(self._task.args)
         # Secrets (also from OCP_PASSWORD and the like) must never reach the output, not even in
         # an error message that quotes a value.
-        secrets = validation._no_log_values
+        secrets = _secret_values(spec, validation.validated_parameters)
         outcome = self._supervise(validation)
         result.update(outcome)
         return remove_values(result, secrets)
