@@ -12,7 +12,7 @@ module: ocp_task_info
 short_description: Read OceanBase Cloud Platform (OCP) tasks, their subtasks and logs
 version_added: 1.0.0
 description:
-  - Reads one OCP task by I(task_id), with its subtasks ordered by C(seriesId), or lists
+  - Reads one OCP task by O(task_id), with its subtasks ordered by C(seriesId), or lists
     tasks by any filter of OCP's C(GET /api/v2/tasks/instances).
   - Optionally reads subtask logs, either of the failed subtasks or of all of them, and one
     subtask with its log.
@@ -38,12 +38,12 @@ options:
     type: int
   subtask_id:
     description:
-      - ID of one subtask of I(task_id) to return, with its log, in RV(subtask).
+      - ID of one subtask of O(task_id) to return, with its log, in RV(subtask).
     type: int
   subtask_logs:
     description:
       - Which subtask logs to read and attach to each subtask as C(log).
-      - C(failed) reads the logs of FAILED subtasks only.
+      - V(failed) reads the logs of FAILED subtasks only, V(all) those of every subtask.
       - In list mode each listed task is read in detail first, one request per task, plus
         one request per log.
     type: str
@@ -58,7 +58,7 @@ options:
     elements: str
     choices: [RUNNING, FAILED, SUCCESSFUL]
   type:
-    description: Task type to list. C(SYS_ONECE) is spelled as OCP spells it.
+    description: Task type to list. V(SYS_ONECE) is spelled as OCP spells it.
     type: str
     choices: [MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED]
   cluster_name:
@@ -68,7 +68,7 @@ options:
     description: OCP cluster ID.
     type: int
   tenant_name:
-    description: Tenant name. OCP expects I(cluster_id) with it.
+    description: Tenant name. OCP expects O(cluster_id) with it.
     type: str
   tenant_id:
     description: Tenant ID.
@@ -79,7 +79,7 @@ options:
   page:
     description:
       - Page to return, starting at 1. When omitted, the first page.
-      - Mutually exclusive with I(all_pages).
+      - Mutually exclusive with O(all_pages).
     type: int
   size:
     description:
@@ -92,16 +92,16 @@ options:
     type: str
   all_pages:
     description:
-      - Read every page (2000 tasks a request) instead of one, up to I(limit) tasks.
+      - Read every page (2000 tasks a request) instead of one, up to O(limit) tasks.
     type: bool
     default: false
   limit:
     description:
-      - With I(all_pages), stop after this many tasks.
+      - With O(all_pages), stop after this many tasks.
     type: int
 notes:
   - OCP answers an unknown URL with its web console page and HTTP 200; the module reports
-    that as an error naming I(api_url) rather than returning nothing.
+    that as an error naming O(api_url) rather than returning nothing.
 seealso:
   - module: oceanbase.ocp.ocp_task_action
   - module: oceanbase.ocp.ocp_subtask_action
@@ -142,8 +142,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 task:
-  description: The task read by I(task_id), with OCP's field names and the computed conveniences.
-  returned: when I(task_id) is given
+  description: The task read by O(task_id), with OCP's field names and the computed conveniences.
+  returned: when O(task_id) is given
   type: dict
   sample:
     id: 1024
@@ -161,19 +161,19 @@ task:
       - {id: 10031, seriesId: 2, name: Create resource pool, status: FAILED, operation: EXECUTE}
 tasks:
   description:
-    - The tasks read, in OCP's order; one element when I(task_id) is given.
+    - The tasks read, in OCP's order; one element when O(task_id) is given.
     - Each carries C(finished) (not RUNNING), C(succeeded) (SUCCESSFUL and not rolled back),
       C(rolled_back) (SUCCESSFUL with operation ROLLBACK) and C(failed_subtasks).
   returned: always
   type: list
   elements: dict
 subtask:
-  description: The subtask given by I(subtask_id), with its C(log).
-  returned: when I(subtask_id) is given
+  description: The subtask given by O(subtask_id), with its C(log).
+  returned: when O(subtask_id) is given
   type: dict
 page:
   description: OCP's paging information of the page read.
-  returned: in list mode without I(all_pages)
+  returned: in list mode without O(all_pages)
   type: dict
   sample: {number: 1, size: 10, totalElements: 42, totalPages: 5}
 total:
