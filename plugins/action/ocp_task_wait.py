@@ -10,6 +10,9 @@ client, runs the supervisor with Display as its progress callback and returns th
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+import time
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
@@ -23,7 +26,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     error_details,
     wait_option_errors,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError, OcpError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
 from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
     SUCCEEDED,
@@ -49,6 +52,25 @@ def _secret_values(spec, params):
     """The values of the no_log options, as text, after env fallbacks were applied."""
     return set('%s' % (params[name],) for name, option in spec.items()
                if option.get('no_log') and params.get(name) not in (None, ''))
+
+
+class _SleepWhileTheControllerLives:
+    """The pause between poll rounds, which stops the supervision once ansible-playbook is gone.
+
+    Ansible's workers run in a session of their own, so a killed or cancelled ansible-playbook
+    (an AWX job cancelled, the controller OOM-killed) would leave this worker supervising, and
+    acting on OCP, with nobody to report to and next to a supervision started again.
+    """
+
+    def __init__(self, sleep=time.sleep, parent_pid=os.getppid):
+        self._sleep = sleep
+        self._parent_pid = parent_pid
+        self._controller = parent_pid()
+
+    def __call__(self, seconds):
+        self._sleep(seconds)
+        if self._parent_pid() != self._controller:
+            raise OcpClientError('ansible-playbook, which ran this supervision, has gone; running again is safe')
 
 
 class ActionModule(ActionBase):
@@ -87,7 +109,7 @@ class ActionModule(ActionBase):
         supervisor = Supervisor(TaskApi(client), policy, params['wait_timeout'], params['wait_sleep'],
                                 progress_interval=params['progress_interval'],
                                 check_mode=bool(self._play_context.check_mode), now=ServerClock(client),
-                                progress=self._show_progress)
+                                sleeper=_SleepWhileTheControllerLives(), progress=self._show_progress)
         try:
             outcome = supervisor.run(task_ids)
         except OcpError as error:

@@ -124,8 +124,9 @@ def _is_ambiguous(error):
     """Whether a failed POST may still have been carried out by OCP."""
     if isinstance(error, OcpConnectionError):
         return error.ambiguous
-    # A 5xx may come from a proxy that passed the request on, or from OCP failing after acting.
-    return isinstance(error, OcpServerError)
+    # A 5xx may come from a proxy that passed the request on, or from OCP failing after acting;
+    # a 2xx with an unreadable body (errors.error_from_response) very likely acted.
+    return isinstance(error, OcpServerError) or getattr(error, 'ambiguous', False)
 
 
 def _log_excerpt(log):

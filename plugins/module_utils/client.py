@@ -33,6 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import (
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
     OcpConnectionError,
+    OcpUnexpectedResponseError,
     error_from_response,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
@@ -78,6 +79,14 @@ def _auth_from_credentials(username, password, access_key_id, access_key_secret)
             raise OcpClientError("access_key_id and access_key_secret must be given together")
         return OcpAccessKeyAuth(access_key_id, access_key_secret)
     raise OcpClientError("no credentials: give username/password or access_key_id/access_key_secret")
+
+
+def _is_unreadable(response):
+    """Whether an answer's body is not a JSON object at all."""
+    try:
+        return not isinstance(response.json(), dict)
+    except ValueError:
+        return True
 
 
 def _may_have_reached_server(error):
@@ -208,11 +217,25 @@ class OcpClient:
                 raise OcpConnectionError(
                     "%s: %s" % (type(error).__name__, error), method, path,
                     ambiguous=method != "GET" and _may_have_reached_server(error))
+            except OSError as error:
+                # requests checks ca_path before connecting, and raises a bare OSError when the
+                # file is missing: nothing was sent.
+                raise OcpConnectionError(
+                    "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
+                    "validate_certs=false on a trusted network" % error, method, path)
             if self.retry_policy.should_retry(method, retries_done, response.status_code):
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))
                 continue
-            return self._envelope(response, method, path)
+            try:
+                return self._envelope(response, method, path)
+            except OcpUnexpectedResponseError:
+                # A success status whose body is not JSON (a proxy's page, a body cut off on the
+                # way) is as good as no answer: a GET may be sent again, like after a drop.
+                if not (_is_unreadable(response) and self.retry_policy.should_retry(method, retries_done)):
+                    raise
+                retries_done += 1
+                self._sleep(self.retry_policy.delay(retries_done))
 
     def _envelope(self, response, method, path):
         """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError."""

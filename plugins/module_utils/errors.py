@@ -53,6 +53,9 @@ class OcpApiError(OcpError):
 
     # Plain-words cause shown first in the message; subclasses override it.
     cause = "OCP answered with an unexpected HTTP status"
+    # True when the request was an action that may have been carried out although its answer
+    # is unusable (see error_from_response); callers then re-read instead of sending it again.
+    ambiguous = False
 
     def __init__(self, status, code=None, message=None, trace_id=None, method=None, path=None, cause=None):
         super(OcpApiError, self).__init__(message)
@@ -157,13 +160,18 @@ def error_from_response(response, method, path):
     if 200 <= response.status_code <= 299:
         if envelope is None:
             # OCP serves its web UI (HTML, HTTP 200) for paths it does not know.
-            return OcpUnexpectedResponseError(
+            error = OcpUnexpectedResponseError(
                 cause="the URL is probably not an OCP API endpoint; check api_url",
                 message="expected a JSON envelope, got %s: %s" % (
                     response.headers.get("Content-Type", "no Content-Type"), _excerpt(response.text)),
                 **details)
-        return OcpUnexpectedResponseError(
-            message="the envelope lacks successful: true: %s" % _excerpt(response.text), **details)
+        else:
+            error = OcpUnexpectedResponseError(
+                message="the envelope lacks successful: true: %s" % _excerpt(response.text), **details)
+        # A success status spoiled on the way (a proxy's page, a body cut off): an action may
+        # well have been carried out.
+        error.ambiguous = method != "GET"
+        return error
 
     if 300 <= response.status_code <= 399:
         # Redirects are not followed: a redirected POST turns into a GET and credentials could leak.

@@ -202,6 +202,8 @@ trace_id:
   sample: 0ad1992a1c6a1374
 '''
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.action_runner import (
@@ -235,6 +237,13 @@ def main():
     params = module.params
     if params['subtask_id'] is not None and params['subtask_id'] < 1:
         module.fail_json(msg='subtask_id must be a positive integer, got %s' % params['subtask_id'])
+    if params['subtask_name'] is not None and params['subtask_name_match'] == 'regex':
+        # Checked before the task is read: a typo in the pattern must not cost a request.
+        try:
+            re.compile(params['subtask_name'])
+        except re.error as error:
+            module.fail_json(msg='subtask_name is not a valid regular expression (%s): %r'
+                             % (error, params['subtask_name']))
     client = client_from_module(module)
     target = SubtaskTarget(TaskApi(client), params['action'], params['task_id'], subtask_id=params['subtask_id'],
                            subtask_name=params['subtask_name'], name_match=params['subtask_name_match'])

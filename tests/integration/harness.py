@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,3 +141,144 @@ def assert_failed_with(run: PlaybookRun, *patterns: str) -> None:
     for pattern in patterns:
         assert re.search(pattern, run.output), f"{pattern!r} not in:\n{run.output}"
     assert "Traceback" not in run.output
+
+
+# ---------------------------------------------------------------- reliability suite helpers
+
+def run_reliability_cases(tmp_dir: Path, cases: list[dict], role_cases: list[dict] | None = None,
+                          extra_vars: dict | None = None, verbosity: int = 0) -> tuple[PlaybookRun, dict, dict]:
+    """Run reliability_cases.yml over module ``cases`` ({name, module, args}) and ``role_cases``
+    ({name, vars}) in one ansible-playbook run; the run and each case's result by name."""
+    names = [case["name"] for case in cases] + [case["name"] for case in role_cases or []]
+    assert len(names) == len(set(names)), "case names must be unique"
+    result_path, role_result_path = tmp_dir / "module-results.json", tmp_dir / "role-results.json"
+    variables = dict(extra_vars or {}, cases=cases, result_path=str(result_path))
+    if role_cases:
+        variables.update(role_cases=role_cases, role_result_path=str(role_result_path))
+    run = run_playbook("reliability_cases.yml", variables, verbosity=verbosity)
+    assert result_path.exists(), run.output
+    results = {entry["case"]["name"]: entry for entry in json.loads(result_path.read_text())}
+    role_results = {}
+    if role_cases:
+        assert role_result_path.exists(), run.output
+        role_results = {entry["case"]["name"]: entry for entry in json.loads(role_result_path.read_text())}
+    missing = set(names) - set(results) - set(role_results)
+    assert not missing, "cases without a result: %s\n%s" % (sorted(missing), run.output)
+    return run, results, role_results
+
+
+def journal_by_path(entries: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Journal entries grouped by (method, path), in the order they arrived.
+
+    The journal numbers a request when it is answered, so a slow answer comes after a quicker
+    retry sent behind it; ``time`` is the arrival."""
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for entry in sorted(entries, key=lambda entry: (entry["time"], entry["seq"])):
+        grouped.setdefault((entry["method"], entry["path"]), []).append(entry)
+    return grouped
+
+
+@dataclass
+class BackgroundPlaybook:
+    """An ansible-playbook run in its own session, so that the whole controller can be killed."""
+    process: subprocess.Popen
+    output_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL the controller and every process it forked, as when the machine dies.
+
+        Ansible's workers leave the controller's session (setsid), so killing the process group
+        is not enough: the descendants are found through /proc first."""
+        for pid in [self.process.pid] + _descendants(self.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=30)
+
+    def kill_controller(self) -> list[int]:
+        """SIGKILL ansible-playbook alone, as the OOM killer might; the pids of what it had forked."""
+        orphans = _descendants(self.process.pid)
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return orphans
+
+    def finish(self, timeout: float = 180) -> PlaybookRun:
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        return PlaybookRun(self.process.returncode, self.output_path.read_text(), "")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The field after the parenthesised command name, which may itself hold spaces.
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def start_playbook(playbook: str, extra_vars: dict, tmp_dir: Path, name: str) -> BackgroundPlaybook:
+    """Start one of our playbooks like run_playbook does, without waiting for it."""
+    run_env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
+    run_env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    vars_path = tmp_dir / (name + "-vars.json")
+    vars_path.write_text(json.dumps(extra_vars))
+    output_path = tmp_dir / (name + ".out")
+    with open(output_path, "w") as output:
+        process = subprocess.Popen(
+            ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PLAYBOOKS / playbook),
+             "--extra-vars", "@" + str(vars_path)],
+            stdout=output, stderr=subprocess.STDOUT, env=run_env, start_new_session=True)
+    return BackgroundPlaybook(process, output_path)
+
+
+def wait_for_journal(simulator: Simulator, predicate, timeout: float, what: str) -> list[dict]:
+    """Poll the simulator's journal until ``predicate(journal)`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        journal = simulator.journal()
+        if predicate(journal):
+            return journal
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s; journal:\n%s" % (what, simulator.journal()))
+
+
+def alive(pids: list[int]) -> list[int]:
+    """Those of ``pids`` still running (zombies count as gone)."""
+    running = []
+    for pid in pids:
+        try:
+            state = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.append(pid)
+    return running
+
+
+def run_playbook_on(inventory: Path, playbook: str, extra_vars: dict, forks: int) -> PlaybookRun:
+    """Run one of our playbooks over an inventory of our own, with ``forks`` workers."""
+    run_env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
+    run_env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    vars_path = inventory.parent / (inventory.stem + "-vars.json")
+    vars_path.write_text(json.dumps(extra_vars))
+    command = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), str(PLAYBOOKS / playbook),
+               "--extra-vars", "@" + str(vars_path)]
+    completed = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=600, check=False)
+    return PlaybookRun(completed.returncode, completed.stdout, completed.stderr)

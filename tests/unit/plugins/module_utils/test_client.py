@@ -18,6 +18,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
     OcpConnectionError,
     OcpServerError,
+    OcpUnexpectedResponseError,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
 
@@ -234,6 +235,31 @@ class TestGetRetries:
         assert raised.value.ambiguous is False
         assert sleeps == []
 
+    @pytest.mark.parametrize("body, content_type", [
+        ("<html><body>Bad gateway</body></html>", "text/html"),
+        ('{"successful": true, "data": {"id": 10', "application/json"),
+    ])
+    def test_a_success_status_with_an_unreadable_body_is_retried(self, client, mocked, sleeps, body, content_type):
+        mocked.get(URL + TASK_PATH, body=body, content_type=content_type)
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        assert client.get(TASK_PATH)["data"] == {"id": 1000}
+        assert sleeps == [0.375]
+
+    def test_a_success_status_with_a_json_refusal_is_not_retried(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, json={"successful": False})
+        with pytest.raises(OcpUnexpectedResponseError):
+            client.get(TASK_PATH)
+        assert sleeps == []
+
+    def test_a_missing_ca_file_is_a_clear_error_and_nothing_is_sent(self, tmp_path, sleeps):
+        # No mock: requests itself checks the CA file, before it opens a connection.
+        client = OcpClient("https://127.0.0.1:9", username="a", password="b", ca_path=str(tmp_path / "no-ca.pem"),
+                           sleep=sleeps)
+        with pytest.raises(OcpConnectionError, match="set ca_path") as raised:
+            client.get(TASK_PATH)
+        assert "no-ca.pem" in str(raised.value)
+        assert raised.value.ambiguous is False and sleeps == []
+
 
 class TestPostSafety:
     @pytest.mark.parametrize("failure, ambiguous", [
@@ -249,6 +275,13 @@ class TestPostSafety:
             client.post(TASK_PATH + "/retry")
         assert raised.value.ambiguous is ambiguous
         assert (raised.value.method, raised.value.path) == ("POST", TASK_PATH + "/retry")
+        assert client.request_count == 1 and sleeps == []
+
+    def test_a_success_status_with_an_unreadable_body_may_have_acted(self, client, mocked, sleeps):
+        mocked.post(URL + TASK_PATH + "/retry", body="<html>proxy page</html>", content_type="text/html")
+        with pytest.raises(OcpUnexpectedResponseError) as raised:
+            client.post(TASK_PATH + "/retry")
+        assert raised.value.ambiguous is True
         assert client.request_count == 1 and sleeps == []
 
     @pytest.mark.parametrize("status", [429, 502, 503, 504])

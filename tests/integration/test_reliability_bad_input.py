@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input to every option of every module and of the task_supervisor role: a wrong type, a
+value out of range, a required option missing, options that conflict. Each case must fail with
+a message naming the problem, without a traceback, and before any request reaches OCP.
+
+All the cases run in one ansible-playbook run (reliability_cases.yml); each is then checked
+as its own test. Every case that names a task uses its own task id, so a request that slipped
+through shows in the journal which case sent it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from harness import ADMIN_USER, ACCESS_KEY, basic_auth_vars, run_reliability_cases
+
+MODULES = {"info": "ocp_task_info", "task": "ocp_task_action", "subtask": "ocp_subtask_action",
+           "wait": "ocp_task_wait"}
+DROP = object()  # an option left out of a case's arguments
+_task_ids = itertools.count(990001)
+
+TYPE_INT = r"cannot be converted to an int|is of type <class 'str'> and we were unable to convert to int"
+TYPE_FLOAT = r"unable to convert to float|cannot be converted to a float"
+TYPE_BOOL = r"unable to convert to bool|cannot be converted to a bool"
+
+# The connection options every module shares: (case, overrides, message).
+CONNECTION_CASES = [
+    ("api_url missing", {"api_url": DROP}, r"missing required arguments: api_url"),
+    ("api_url not a URL", {"api_url": "ocp.example.com"}, r"api_url must be an http:// or https:// URL"),
+    ("api_url with the API path", {"api_url": "http://127.0.0.1:9/api/v2"},
+     r"api_url must be the OCP address without the API path"),
+    ("no credentials", {"username": DROP, "password": DROP},
+     r"one of the following is required: username, access_key_id"),
+    ("username without password", {"password": DROP}, r"parameters are required together: username, password"),
+    ("access key id without secret", {"username": DROP, "password": DROP, "access_key_id": ACCESS_KEY[0]},
+     r"parameters are required together: access_key_id, access_key_secret"),
+    ("password and access key both",
+     {"username": DROP, "access_key_id": ACCESS_KEY[0], "access_key_secret": ACCESS_KEY[1]},
+     r"parameters are mutually exclusive: password\|access_key_id"),
+    ("validate_certs not a bool", {"validate_certs": "maybe"}, TYPE_BOOL),
+    ("request_timeout not a number", {"request_timeout": "soon"}, TYPE_FLOAT),
+    ("request_timeout zero", {"request_timeout": 0}, r"request_timeout must be a number of seconds above 0, got 0"),
+    ("request_retries not an int", {"request_retries": "many"}, TYPE_INT),
+    ("request_retries negative", {"request_retries": -1}, r"request_retries must be 0 \(no retries\) or more"),
+    ("ca_path a missing file", {"api_url": "https://127.0.0.1:9", "ca_path": "/nonexistent/ocp-ca.pem"},
+     r"TLS failed \(.*/nonexistent/ocp-ca.pem\); set ca_path to the CA that signed OCP's certificate"),
+    ("unknown option", {"tenant": "sys"}, r"(?:Unsupported parameters|Invalid options) for .*tenant"),
+]
+
+# Each module's own options: (module, case, arguments, message).
+MODULE_CASES = [
+    ("info", "task_id not an int", {"task_id": "latest"}, TYPE_INT),
+    ("info", "task_id zero", {"task_id": 0}, r"task_id must be a positive integer, got 0"),
+    ("info", "subtask_id negative", {"task_id": "NEXT", "subtask_id": -3},
+     r"subtask_id must be a positive integer, got -3"),
+    ("info", "subtask_id without task_id", {"subtask_id": 5}, r"subtask_id requires task_id"),
+    ("info", "subtask_logs unknown", {"task_id": "NEXT", "subtask_logs": "some"},
+     r"value of subtask_logs must be one of: none, failed, all, got: some"),
+    ("info", "status unknown", {"status": ["DONE"]},
+     r"value of status must be one or more of: RUNNING, FAILED, SUCCESSFUL. Got no match for: DONE"),
+    ("info", "type unknown", {"type": "ADHOC"}, r"value of type must be one of: MANUAL, SYS_ONECE"),
+    ("info", "cluster_id zero", {"cluster_id": 0}, r"cluster_id must be a positive integer, got 0"),
+    ("info", "tenant_id not an int", {"tenant_id": "t_app"}, TYPE_INT),
+    ("info", "host_id negative", {"host_id": -1}, r"host_id must be a positive integer, got -1"),
+    ("info", "page zero", {"page": 0}, r"page must be a positive integer, got 0"),
+    ("info", "size too large", {"size": 2001}, r"size must be between 1 and 2000, got 2001"),
+    ("info", "size zero", {"size": 0}, r"size must be between 1 and 2000, got 0"),
+    ("info", "sort malformed", {"sort": "id desc"}, r"sort must look like 'field,asc' or 'field,desc'"),
+    ("info", "all_pages not a bool", {"all_pages": "every"}, TYPE_BOOL),
+    ("info", "limit without all_pages", {"limit": 5}, r"limit applies only with all_pages: true"),
+    ("info", "limit zero", {"all_pages": True, "limit": 0}, r"limit must be a positive integer, got 0"),
+    ("info", "task_id with list filters", {"task_id": "NEXT", "status": ["FAILED"], "tenant_id": 1002},
+     r"task_id reads one task and cannot be combined with the list filters: status, tenant_id"),
+    ("info", "page with all_pages", {"page": 2, "all_pages": True}, r"page and all_pages are mutually exclusive"),
+
+    ("task", "action missing", {"task_id": "NEXT"}, r"missing required arguments: action"),
+    ("task", "action unknown", {"task_id": "NEXT", "action": "restart"},
+     r"value of action must be one of: retry, rollback, got: restart"),
+    ("task", "task_id missing", {"action": "retry"}, r"missing required arguments: task_id"),
+    ("task", "task_id not an int", {"task_id": "1e3x", "action": "retry"}, TYPE_INT),
+    ("task", "task_id zero", {"task_id": 0, "action": "retry"}, r"task_id must be a positive integer, got 0"),
+    ("task", "fail_when_not_applicable not a bool",
+     {"task_id": "NEXT", "action": "retry", "fail_when_not_applicable": "strict"}, TYPE_BOOL),
+    ("task", "wait not a bool", {"task_id": "NEXT", "action": "retry", "wait": "forever"}, TYPE_BOOL),
+    ("task", "wait_timeout negative", {"task_id": "NEXT", "action": "retry", "wait_timeout": -1},
+     r"wait_timeout must be 0 or more seconds, got -1"),
+    ("task", "wait_timeout not a number", {"task_id": "NEXT", "action": "retry", "wait_timeout": "1h"}, TYPE_FLOAT),
+    ("task", "wait_sleep zero", {"task_id": "NEXT", "action": "retry", "wait_sleep": 0},
+     r"wait_sleep must be more than 0 seconds, got 0"),
+
+    ("subtask", "action unknown", {"task_id": "NEXT", "subtask_id": 1, "action": "rollback"},
+     r"value of action must be one of: cancel, retry, skip, got: rollback"),
+    ("subtask", "action missing", {"task_id": "NEXT", "subtask_id": 1}, r"missing required arguments: action"),
+    ("subtask", "task_id missing", {"subtask_id": 1, "action": "skip"}, r"missing required arguments: task_id"),
+    ("subtask", "task_id negative", {"task_id": -2, "subtask_id": 1, "action": "skip"},
+     r"task_id must be a positive integer, got -2"),
+    ("subtask", "subtask_id and subtask_name", {"task_id": "NEXT", "subtask_id": 1, "subtask_name": "x",
+                                                "action": "skip"},
+     r"parameters are mutually exclusive: subtask_id\|subtask_name"),
+    ("subtask", "neither subtask_id nor subtask_name", {"task_id": "NEXT", "action": "skip"},
+     r"one of the following is required: subtask_id, subtask_name"),
+    ("subtask", "subtask_id zero", {"task_id": "NEXT", "subtask_id": 0, "action": "skip"},
+     r"subtask_id must be a positive integer, got 0"),
+    ("subtask", "subtask_id not an int", {"task_id": "NEXT", "subtask_id": "pool", "action": "skip"}, TYPE_INT),
+    ("subtask", "subtask_name_match unknown", {"task_id": "NEXT", "subtask_name": "pool",
+                                               "subtask_name_match": "glob", "action": "skip"},
+     r"value of subtask_name_match must be one of: exact, regex, got: glob"),
+    ("subtask", "subtask_name not a valid regex", {"task_id": "NEXT", "subtask_name": "Create (pool",
+                                                   "subtask_name_match": "regex", "action": "skip"},
+     r"subtask_name.*(?:regular expression|regex).*Create \(pool"),
+    ("subtask", "wait_sleep negative", {"task_id": "NEXT", "subtask_id": 1, "action": "retry", "wait_sleep": -1},
+     r"wait_sleep must be more than 0 seconds, got -1"),
+    ("subtask", "wait_timeout negative", {"task_id": "NEXT", "subtask_id": 1, "action": "retry",
+                                          "wait_timeout": -5}, r"wait_timeout must be 0 or more seconds, got -5"),
+
+    ("wait", "tasks missing", {}, r"missing required arguments: tasks"),
+    ("wait", "task id zero", {"tasks": [0]}, r"a task reference must be a positive task id, got 0"),
+    ("wait", "task id a word", {"tasks": ["latest"]}, r"a task reference must be a positive task id, got 'latest'"),
+    ("wait", "task reference a bool", {"tasks": [True]}, r"a task reference must be a positive task id, got True"),
+    ("wait", "tasks empty", {"tasks": []}, r"tasks.*(?:empty|at least one|no task)"),
+    ("wait", "policy not a dict", {"tasks": ["NEXT"], "policy": ["retry"]}, r"policy.*(?:type|dict)"),
+    ("wait", "policy unknown key", {"tasks": ["NEXT"], "policy": {"retries": 3}},
+     r"invalid policy: policy has unknown key\(s\) retries"),
+    ("wait", "policy rule action unknown", {"tasks": ["NEXT"], "policy": {"rules": [{"action": "reboot"}]}},
+     r"invalid policy: rules\[0\] key action must be one of retry, skip, rollback, cancel, fail, got 'reboot'"),
+    ("wait", "policy cancel without a limit", {"tasks": ["NEXT"], "policy": {"rules": [{"action": "cancel"}]}},
+     r"invalid policy: rules\[0\] needs running_longer_than"),
+    ("wait", "policy max_attempts zero", {"tasks": ["NEXT"], "policy": {"rules": [
+        {"action": "retry", "max_attempts": 0}]}}, r"invalid policy: rules\[0\] key max_attempts must be an integer >= 1"),
+    ("wait", "policy max_actions negative", {"tasks": ["NEXT"], "policy": {"max_actions": -1}},
+     r"invalid policy: key max_actions must be an integer >= 0, got -1"),
+    ("wait", "policy bad regex", {"tasks": ["NEXT"], "policy": {"rules": [
+        {"action": "skip", "match": {"subtask_name": "(unclosed"}}]}},
+     r"invalid policy: rules\[0\] key match.subtask_name is not a valid regular expression"),
+    ("wait", "policy option of another action", {"tasks": ["NEXT"], "policy": {"rules": [
+        {"action": "skip", "max_attempts": 2}]}}, r"invalid policy: rules\[0\] has unknown key\(s\) max_attempts"),
+    ("wait", "wait_timeout negative", {"tasks": ["NEXT"], "wait_timeout": -1},
+     r"wait_timeout must be 0 or more seconds, got -1"),
+    ("wait", "wait_sleep not a number", {"tasks": ["NEXT"], "wait_sleep": "often"}, TYPE_FLOAT),
+    ("wait", "wait_sleep zero", {"tasks": ["NEXT"], "wait_sleep": 0}, r"wait_sleep must be more than 0 seconds"),
+    ("wait", "progress_interval zero", {"tasks": ["NEXT"], "progress_interval": 0},
+     r"progress_interval must be more than 0 seconds, got 0"),
+    ("wait", "fail_when_unsuccessful not a bool", {"tasks": ["NEXT"], "fail_when_unsuccessful": "sometimes"},
+     TYPE_BOOL),
+    ("wait", "wait is not an option", {"tasks": ["NEXT"], "wait": True}, r"Invalid options for .*ocp_task_wait: wait"),
+]
+
+# The role's variables: (case, variables, message).
+ROLE_CASES = [
+    ("nothing to supervise", {}, r"Set task_supervisor_tasks .* or task_supervisor_filter"),
+    ("tasks not a list", {"task_supervisor_tasks": {"id": "x"}}, r"task_supervisor_tasks.*(?:list|type)"),
+    ("task id zero", {"task_supervisor_tasks": [0]}, r"a task reference must be a positive task id, got 0"),
+    ("filter not a dict", {"task_supervisor_filter": ["FAILED"]}, r"task_supervisor_filter.*(?:dict|type)"),
+    ("filter value of a wrong type", {"task_supervisor_filter": {"cluster_id": "obcluster"}}, TYPE_INT),
+    ("filter status unknown", {"task_supervisor_filter": {"status": ["DONE"]}},
+     r"value of status must be one or more of: RUNNING, FAILED, SUCCESSFUL"),
+    ("policy not a dict", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_policy": ["retry"]},
+     r"task_supervisor_policy.*(?:dict|type)"),
+    ("policy invalid", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_policy": {"rules": [{"action": "fix"}]}},
+     r"invalid policy: rules\[0\] key action must be one of"),
+    ("wait_timeout not a number", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_timeout": "1h"},
+     r"task_supervisor_wait_timeout.*(?:float|convert)"),
+    ("wait_timeout negative", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_timeout": -1},
+     r"wait_timeout must be 0 or more seconds, got -1"),
+    ("wait_sleep zero", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_sleep": 0},
+     r"wait_sleep must be more than 0 seconds"),
+    ("progress_interval negative", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_progress_interval": -2},
+     r"progress_interval must be more than 0 seconds, got -2"),
+    ("fail_on_unsuccessful not a bool", {"task_supervisor_tasks": ["NEXT"],
+                                         "task_supervisor_fail_on_unsuccessful": "often"},
+     r"task_supervisor_fail_on_unsuccessful.*(?:bool|convert)"),
+]
+
+
+def _with_ids(value):
+    """``value`` with each "NEXT" replaced by a fresh task id."""
+    if value == "NEXT":
+        return next(_task_ids)
+    if isinstance(value, list):
+        return [_with_ids(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _with_ids(item) for key, item in value.items()}
+    return value
+
+
+def _connection(simulator):
+    return {"api_url": simulator.url, "username": ADMIN_USER[0], "password": ADMIN_USER[1]}
+
+
+def _valid_args(module):
+    """Arguments with which ``module`` would send a request: the base of a connection case."""
+    return {"info": {"task_id": "NEXT"}, "task": {"task_id": "NEXT", "action": "retry"},
+            "subtask": {"task_id": "NEXT", "subtask_id": 1, "action": "skip"},
+            "wait": {"tasks": ["NEXT"]}}[module]
+
+
+def _connection_cases_of(module):
+    """ocp_task_info (AnsibleModule) and ocp_task_wait (the action plugin's own validation) get
+    every connection case; the two action modules, which validate like ocp_task_info, share
+    them out, to keep the run short."""
+    if module in ("info", "wait"):
+        return CONNECTION_CASES
+    return CONNECTION_CASES[0 if module == "task" else 1::2]
+
+
+def _module_cases(simulator):
+    cases = []
+    for module in MODULES:
+        for name, overrides, message in _connection_cases_of(module):
+            args = dict(_connection(simulator), **_valid_args(module))
+            args.update(overrides)
+            args = {key: value for key, value in args.items() if value is not DROP}
+            cases.append(dict(name="%s: %s" % (module, name), module=module, args=_with_ids(args), message=message))
+    for module, name, args, message in MODULE_CASES:
+        cases.append(dict(name="%s: %s" % (module, name), module=module,
+                          args=_with_ids(dict(_connection(simulator), **args)), message=message))
+    return cases
+
+
+def _role_cases():
+    return [dict(name="role: " + name, vars=_with_ids(variables), message=message)
+            for name, variables, message in ROLE_CASES]
+
+
+CASE_NAMES = ["%s: %s" % (module, case[0]) for module in MODULES for case in _connection_cases_of(module)] + [
+    "%s: %s" % (case[0], case[1]) for case in MODULE_CASES] + ["role: " + case[0] for case in ROLE_CASES]
+
+
+@pytest.fixture(scope="module")
+def matrix(simulator, tmp_path_factory):
+    """Every case in one playbook run; the journal of what reached the simulator meanwhile."""
+    cases, role_cases = _module_cases(simulator), _role_cases()
+    simulator.clear_journal()
+    run, results, role_results = run_reliability_cases(
+        tmp_path_factory.mktemp("bad-input"), cases, role_cases, extra_vars=basic_auth_vars(simulator))
+    messages = {case["name"]: case["message"] for case in cases + role_cases}
+    return run, dict(results, **role_results), messages, simulator.journal()
+
+
+def test_no_request_reached_ocp(matrix):
+    _run, _results, _messages, journal = matrix
+    assert journal == [], "requests were sent (the task id names the case):\n%s" % "\n".join(
+        "%s %s?%s" % (entry["method"], entry["path"], entry["query"]) for entry in journal)
+
+
+def test_no_traceback_anywhere(matrix):
+    run, results, _messages, _journal = matrix
+    assert "Traceback" not in run.output
+    # A module that crashed reports its output as module_stderr; Ansible 2.19 adds an
+    # "exception" key to every failure, with a traceback only when there was one.
+    crashed = [name for name, result in results.items()
+               if "module_stderr" in result or "Traceback" in str(result.get("exception", ""))]
+    assert not crashed
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_bad_input_fails_with_a_clear_message(matrix, name):
+    _run, results, messages, _journal = matrix
+    result = results[name]
+    assert result.get("failed") is True, result
+    assert re.search(messages[name], result.get("msg", "")), "%r not in %r" % (messages[name], result.get("msg"))
+
+
+def test_role_rejects_a_filter_key_it_does_not_know(simulator, tmp_path):
+    """A misspelt filter key must not widen the selection to every task of OCP, which the
+    policy would then act on. (Its own run: when it fails, it sends requests.)"""
+    case = dict(name="role: filter key unknown", vars={"task_supervisor_filter": {"cluster": "obcluster"}})
+    simulator.clear_journal()
+    run, _results, role_results = run_reliability_cases(tmp_path, [], [case], extra_vars=basic_auth_vars(simulator))
+    result = role_results[case["name"]]
+    assert result["failed"] is True, result
+    assert re.search(r"task_supervisor_filter.*\bcluster\b", result["msg"]), result["msg"]
+    assert "Traceback" not in run.output
+    assert simulator.journal() == []
