@@ -305,6 +305,23 @@ def _cancel_limits(policy, task, subtask, now):
     return limits
 
 
+def running_subtasks_cancel_rules_watch(policy, task):
+    """The ids of RUNNING subtasks whose names some cancel rule matches (logs and times aside).
+
+    Works on a list entry too, which shows no start times: such a subtask is worth a read.
+    """
+    watched = []
+    for subtask in task.get('subtasks') or []:
+        if subtask.get('status') != 'RUNNING':
+            continue
+        for rule in policy.rules:
+            names = dict((key, pattern) for key, pattern in rule.match.items() if key != 'log')
+            if rule.action == CANCEL and _matches(rule._replace(match=names), task, subtask, None):
+                watched.append(subtask.get('id'))
+                break
+    return watched
+
+
 def next_cancel_check(policy, task, now):
     """When a cancel rule may next apply to ``task``: the earliest limit among its RUNNING subtasks, or None.
 
@@ -339,8 +356,9 @@ def actions_shown_by_ocp(task):
     cannot go over it. OCP keeps no action history, so this is read off the state: a task whose
     operation is ROLLBACK was rolled back, a subtask whose operation is SKIP or CANCEL was skipped
     or cancelled, and the runs of a subtask beyond the first and beyond OCP's own automatic
-    retries (``retryCount``) were retries. A cancel later followed by a retry shows only as the
-    retry, so the count may be lower than the truth, never higher.
+    retries (``retryCount``) were retries; a list entry, which shows no ``runTime``, counts a
+    subtask whose operation is RETRY once. A cancel later followed by a retry shows only as the
+    retry, so the count may be lower than the truth.
     """
     count = 1 if task.get('operation') == 'ROLLBACK' else 0
     for subtask in task.get('subtasks') or []:
@@ -348,7 +366,10 @@ def actions_shown_by_ocp(task):
             count += 1
         retry_count = subtask.get('retryCount')
         automatic = retry_count if _is_number(retry_count) else 0
-        count += max(_run_time(subtask) - 1 - automatic, 0)
+        if subtask.get('runTime') is None and subtask.get('operation') == 'RETRY':
+            count += 1  # a list entry shows no runTime, but a retry took place
+        else:
+            count += max(_run_time(subtask) - 1 - automatic, 0)
     return count
 
 

@@ -10,11 +10,15 @@ limits, which it compares with OCP's timestamps) and a ``progress`` callback for
 One poll round:
 
 - With few tasks left, each is read in detail. With more, one list query (status RUNNING or
-  FAILED, the biggest page OCP serves) replaces them: a task missing from it has finished, and
-  only tasks whose list entry changed since the last round (or that have an action due) are
-  read in detail. So the requests per round do not grow with the number of quiet tasks.
-  The list shows no start times, so for cancel rules each read notes when the earliest limit
-  of a RUNNING subtask passes, and the task is read again then (not every round).
+  FAILED, the biggest page OCP serves) replaces them, and a task is read in detail only when
+  its list entry calls for a decision: it left the list (it has finished: the list does not
+  show the task's operation, which tells a success from a rollback), it shows a FAILED subtask
+  that changed since the last round, or it shows a newly RUNNING subtask a cancel rule may
+  watch (the list shows no start times). Tasks that merely progress are not read: the progress
+  lines use their list entries. So a round costs the list query plus one read per task that
+  finished or failed since the previous round, whatever the number of tasks waited for.
+- For cancel rules each read notes when the earliest limit of a RUNNING subtask passes, and the
+  task is read again then (not every round).
 - A task that needs a decision gets its FAILED subtasks' logs read (once per run of a subtask),
   and the logs of RUNNING subtasks past a cancel limit when a cancel rule looks at logs, and
   ``policy.decide`` says what to do. ``max_actions`` counts, besides this run's actions, those
@@ -23,8 +27,9 @@ One poll round:
   remembered by subtask, action and run, so it is never sent twice even when OCP's answer is
   slow to show. An ambiguous answer (lost connection, 5xx) is followed by a read, never by a
   second POST (as in action_runner.py).
-- Polling backs off like the waiter's (waiter.polling_delays), starts over after an action
-  and never sleeps past the deadline or past the next retry that falls due.
+- Polling backs off like the waiter's (waiter.polling_delays) while nothing changes, starts
+  over after an action or a change, and never sleeps past the deadline or past the next retry
+  (or cancel limit) that falls due.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,6 +60,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import (
     decide,
     next_cancel_check,
     parse_time,
+    running_subtasks_cancel_rules_watch,
     subtasks_past_cancel_limits,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
@@ -192,13 +198,15 @@ class TaskRecord:
 
     def __init__(self, task_id):
         self.task_id = task_id
+        # The last detail read, and the list entry of a later round (None once a read is newer).
         self.task = None
+        self.listed = None
         self.fingerprint = None
         self.outcome = None
         self.actions = []
         self.decisions = []
         self.pending = []
-        self.needs_read = True
+        self.needs_read = False
         # When a cancel rule may next apply (OCP's time), or None: the task is read again then.
         self.cancel_check_at = None
         # The actions OCP's state showed on the first read, before this supervision acted.
@@ -207,6 +215,13 @@ class TaskRecord:
     @property
     def finished(self):
         return self.outcome is not None
+
+    @property
+    def latest(self):
+        """The freshest view of the task: its list entry when newer than the last read."""
+        if self.listed is not None:
+            return self.listed
+        return self.task or {}
 
     def next_due(self):
         """The earliest moment something is due (an action's not_before or a cancel check), or None."""
@@ -247,6 +262,7 @@ class Supervisor:
         self._log_cache = {}
         self._needs_running_logs = any(rule.action == CANCEL and 'log' in rule.match for rule in policy.rules)
         self._needs_failed_logs = any('log' in rule.match for rule in policy.rules)
+        self._has_cancel_rules = any(rule.action == CANCEL for rule in policy.rules)
         self.rounds = 0
         self._started = None
 
@@ -262,7 +278,7 @@ class Supervisor:
             '%s' % record.task_id for record in self._records[:PROGRESS_MAX_TASKS])))
         while True:
             self.rounds += 1
-            acted = self._round()
+            acted, changed = self._round()
             unfinished = [record for record in self._records if not record.finished]
             now = self._clock()
             if self.check_mode or not unfinished:
@@ -274,8 +290,8 @@ class Supervisor:
             if now >= next_progress:
                 self._progress(self._progress_line(now - started))
                 next_progress = now + self.progress_interval
-            if acted:
-                # Things move right after an action: look again soon.
+            if acted or changed:
+                # Things move right after an action or a change: look again soon.
                 delays = polling_delays(self.sleep, self.max_sleep)
             pause = min(next(delays), deadline - now, max(next_progress - now, 0.001))
             pause = min(pause, self._seconds_to_next_due())
@@ -295,11 +311,12 @@ class Supervisor:
         return max((min(dues) - self._now()).total_seconds(), 0) + 0.001
 
     def _round(self):
-        """One poll round; True when an action was sent."""
+        """One poll round; (whether an action was sent, whether any task changed)."""
         unfinished = [record for record in self._records if not record.finished]
         if len(unfinished) >= LIST_QUERY_MIN_TASKS:
-            self._mark_changed_from_list(unfinished)
+            changed = self._mark_changed_from_list(unfinished)
         else:
+            changed = False
             for record in unfinished:
                 record.needs_read = True
         now = self._now()
@@ -307,26 +324,54 @@ class Supervisor:
                    if record.needs_read or (record.next_due() is not None and record.next_due() <= now)]
         # Every read first, then the decisions: max_actions must know all earlier actions in round one.
         for record in to_read:
+            before = _list_fingerprint(record.latest) if record.latest else None
             record.task = self.api.get_task(record.task_id)
+            record.listed = None
             record.needs_read = False
-            if record.earlier_actions is None:
-                record.earlier_actions = actions_shown_by_ocp(record.task)
+            changed = changed or _list_fingerprint(record.task) != before
+            self._note_earlier_actions(record, record.task)
         acted = False
         for record in to_read:
             acted = self._supervise(record) or acted
-        return acted
+        return acted, changed
+
+    @staticmethod
+    def _note_earlier_actions(record, snapshot):
+        # What OCP shows before this supervision acts on the task; a detail read shows more
+        # (runTime) than a list entry, so it may raise the count, until the first action.
+        if not record.actions:
+            record.earlier_actions = max(record.earlier_actions or 0, actions_shown_by_ocp(snapshot))
 
     def _mark_changed_from_list(self, unfinished):
+        """Mark the tasks whose list entry calls for a read; True when any entry changed."""
         listed, _page = self.api.list_tasks({'status': ['RUNNING', 'FAILED']}, page=1, size=LIST_PAGE_SIZE,
                                             sort='id,desc')
         by_id = dict((task.get('id'), task) for task in listed)
+        changed = False
         for record in unfinished:
             entry = by_id.get(record.task_id)
-            # Missing from the list: finished (or on a later page); either way a read tells.
             fingerprint = None if entry is None else _list_fingerprint(entry)
-            if entry is None or fingerprint != record.fingerprint:
-                record.needs_read = True
+            if fingerprint != record.fingerprint or record.fingerprint is None:
+                changed = changed or record.fingerprint is not None
+                # Missing from the list: finished (or on a later page); either way a read tells.
+                if entry is None or self._entry_calls_for_a_read(record, entry):
+                    record.needs_read = True
+            if entry is not None:
+                record.listed = entry
+                self._note_earlier_actions(record, entry)
             record.fingerprint = fingerprint
+        return changed
+
+    def _entry_calls_for_a_read(self, record, entry):
+        subtasks = entry.get('subtasks') or []
+        if entry.get('status') != 'RUNNING' or any(s.get('status') == 'FAILED' for s in subtasks):
+            return True  # a decision may be due
+        if self._has_cancel_rules:
+            # A cancel limit counts from the start time, which only a read shows.
+            watched = set(running_subtasks_cancel_rules_watch(self.policy, entry))
+            known = set(s.get('id') for s in (record.task or {}).get('subtasks') or [] if s.get('status') == 'RUNNING')
+            return bool(watched - known)
+        return False
 
     # ------------------------------------------------------------ deciding and acting
 
@@ -493,7 +538,7 @@ class Supervisor:
                 running.append(record)
         parts = []
         for record in running[:PROGRESS_MAX_TASKS]:
-            task = record.task or {}
+            task = record.latest
             done, total = _progress(task)
             parts.append("task %s '%s' %s %d/%d" % (
                 record.task_id, task.get('name') or '', task.get('status'), done, total))
@@ -505,7 +550,7 @@ class Supervisor:
 
     def _failed_subtasks(self, record):
         failed = []
-        for subtask in failed_subtasks(record.task or {}):
+        for subtask in failed_subtasks(record.latest):
             try:
                 lines = self._failed_log(record.task_id, subtask).splitlines()[-LOG_EXCERPT_LINES:]
             except OcpError as error:
@@ -517,7 +562,7 @@ class Supervisor:
         return failed
 
     def _task_result(self, record):
-        task = record.task or {}
+        task = record.latest
         done, total = _progress(task)
         result = dict(id=record.task_id, name=task.get('name'), outcome=record.outcome, status=task.get('status'),
                       operation=task.get('operation'), subtasks_done=done, subtasks_total=total,

@@ -93,7 +93,8 @@ class FakeApi:
     def list_tasks(self, filters, page=1, size=10, sort=None):
         self.calls.append(('list', filters.get('status')))
         listed = [dict(id=t['id'], name=t['name'], status=t['status'],
-                       subtasks=[dict(id=s['id'], status=s['status'], operation=s['operation']) for s in t['subtasks']])
+                       subtasks=[dict(id=s['id'], name=s['name'], status=s['status'], operation=s['operation'])
+                                 for s in t['subtasks']])
                   for t in self.tasks.values() if t['status'] in filters['status']]
         return listed[:size], dict(totalElements=len(listed))
 
@@ -333,17 +334,40 @@ def test_progress_lines_come_at_the_interval():
     assert "task 1 'Create tenant' RUNNING 1/2" in periodic[0]
 
 
-def test_many_tasks_cost_one_list_query_per_round_plus_reads_of_changed_tasks():
+def test_many_running_tasks_cost_one_list_query_per_round_and_no_reads():
     count = 50
     tasks = [make_task(i, make_subtask(1000 + i, 'Create tenant', status='RUNNING')) for i in range(1, count + 1)]
     api = FakeApi(*tasks)
-    result, _clock, _lines = supervise(api, task_ids=range(1, count + 1), timeout=10, sleep=1)
+    result, _clock, lines = supervise(api, task_ids=range(1, count + 1), timeout=10, sleep=1, progress_interval=5)
     assert result['summary']['timed_out'] == count
-    rounds = result['rounds']
-    # First round: every task read once; later rounds: the list query only.
-    assert len(api._calls('list')) == rounds
-    assert len(api._calls('get')) == count
+    assert len(api._calls('list')) == result['rounds'] and api._calls('get') == []
     assert count >= LIST_QUERY_MIN_TASKS
+    # The list entries feed the progress lines and the report.
+    assert "task 1 'Create tenant' RUNNING 0/1" in lines[1]
+    assert result['tasks'][0]['status'] == 'RUNNING' and result['tasks'][0]['subtasks_total'] == 1
+
+
+def test_progressing_tasks_among_many_are_not_read_until_they_finish():
+    tasks = [make_task(i, make_subtask(10 * i, 'Check', status='RUNNING'), make_subtask(10 * i + 1, 'Create', status='PENDING'))
+             for i in range(1, 6)]
+    api = FakeApi(*tasks)
+    clock = FakeClock()
+
+    def sleeper(seconds):
+        clock.sleep(seconds)
+        for task in api.tasks.values():
+            first, second = task['subtasks']
+            if first['status'] == 'RUNNING':
+                first['status'], second['status'] = 'SUCCESSFUL', 'RUNNING'
+            elif second['status'] == 'RUNNING':
+                second['status'] = 'SUCCESSFUL'
+            settle(task)
+
+    supervisor = Supervisor(api, parse_policy(None), 30, 1, clock=clock.monotonic, sleeper=sleeper, now=clock.now)
+    result = supervisor.run([1, 2, 3, 4, 5])
+    assert result['summary']['succeeded'] == 5
+    # One read per task, when it left the list; none while it progressed.
+    assert sorted(api._calls('get')) == [('get', i) for i in range(1, 6)]
 
 
 def test_a_task_that_changes_among_many_is_read_again():
@@ -360,7 +384,27 @@ def test_a_task_that_changes_among_many_is_read_again():
     result = supervisor.run([1, 2, 3, 4, 5])
     assert [t['outcome'] for t in result['tasks']] == ['timed_out', 'timed_out', 'succeeded', 'timed_out',
                                                        'timed_out']
-    assert api._calls('get').count(('get', 3)) == 2
+    assert api._calls('get') == [('get', 3)]
+
+
+def test_a_failure_among_many_tasks_is_read_and_remediated():
+    running = [make_task(i, make_subtask(1000 + i, 'Create tenant', status='RUNNING')) for i in range(2, 6)]
+    api = FakeApi(failed_task(1), *running, logs={12: TIMEOUT_LOG})
+    result, _clock, _lines = supervise(api, RETRY_TIMEOUTS, task_ids=range(1, 6), timeout=10)
+    assert api.posts == [('retry', 1, 12)]
+    assert result['tasks'][0]['outcome'] == 'succeeded'
+    assert set(call[1] for call in api._calls('get')) == set([1])
+
+
+def test_earlier_retries_of_quiet_tasks_count_against_max_actions():
+    # Tasks 2-5 run on after a retry by an earlier run (the list shows operation RETRY): with
+    # max_actions 4 they used the allowance, so task 1's failure is left as it is.
+    running = [make_task(i, make_subtask(1000 + i, 'Create tenant', status='RUNNING', run_time=2, operation='RETRY'))
+               for i in range(2, 6)]
+    api = FakeApi(failed_task(1), *running, logs={12: TIMEOUT_LOG})
+    result, _clock, _lines = supervise(api, dict(RETRY_TIMEOUTS, max_actions=4), task_ids=range(1, 6), timeout=10)
+    assert api.posts == []
+    assert 'max_actions (4)' in result['tasks'][0]['decisions'][0]['reason']
 
 
 def test_an_action_whose_effect_is_slow_to_show_is_not_sent_twice():
