@@ -9,6 +9,13 @@ import pytest
 from harness import SCENARIOS, start_simulator
 
 
+def pytest_configure(config):
+    # `make matrix` runs only these on the middle ansible-core versions, to stay inside CI's time.
+    config.addinivalue_line("markers", "core_matrix: part of the representative subset that `make matrix` "
+                                       "runs on every ansible-core version (each module, the wait action "
+                                       "plugin's progress, the role, TLS)")
+
+
 def _simulator_fixture(tmp_path_factory, tls):
     simulator = start_simulator(tmp_path_factory.mktemp("https" if tls else "http"), tls,
                                 SCENARIOS / "integration.yaml")

@@ -6,6 +6,8 @@ by name, and waits that end in each outcome (with ocp_task_action too)."""
 
 from __future__ import annotations
 
+import pytest
+
 from action_helpers import (
     CLUSTER_ID,
     action_posts,
@@ -135,6 +137,7 @@ def test_a_subtask_id_of_another_task_is_refused(frozen_clock):
     assert action_posts(simulator) == []
 
 
+@pytest.mark.core_matrix
 def test_waits_end_in_each_outcome(fast_clock):
     simulator = fast_clock
     tasks = dict(

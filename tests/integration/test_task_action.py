@@ -9,6 +9,8 @@ stay put; the waits test runs it fast instead.
 
 from __future__ import annotations
 
+import pytest
+
 from action_helpers import (
     action_posts,
     api_post,
@@ -95,6 +97,7 @@ def test_a_rolling_back_task_is_already_done(frozen_clock):
     assert action_posts(simulator) == []
 
 
+@pytest.mark.core_matrix
 def test_viewer_is_told_it_lacks_task_manager_and_nothing_changes(frozen_clock):
     simulator = frozen_clock
     task = failed_task(simulator)

@@ -17,6 +17,7 @@ def assert_succeeded(run):
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", run.stdout), run.stdout
 
 
+@pytest.mark.core_matrix
 @pytest.mark.parametrize("transport", ["http", "https"])
 @pytest.mark.parametrize("auth", ["basic", "access_key"])
 def test_reads_tasks_every_way(request, transport, auth):
@@ -59,6 +60,7 @@ def test_connection_from_environment_variables(simulator):
     assert '"total":' in run.stdout
 
 
+@pytest.mark.core_matrix
 def test_https_without_the_ca_fails_and_names_the_cure(tls_simulator):
     variables = basic_auth_vars(tls_simulator)
     del variables["ocp_ca_path"]
@@ -131,6 +133,7 @@ def test_api_errors_name_the_cause_and_the_trace_id(simulator, case):
         assert_failed_with(run, r"traceId[\"':= ]+[0-9a-f]{16}")
 
 
+@pytest.mark.core_matrix
 @pytest.mark.parametrize("how", ["options", "environment"])
 def test_secrets_never_appear_even_at_vvvv(tls_simulator, how):
     password_args = connection_args(tls_simulator, SECRETIVE_USER)

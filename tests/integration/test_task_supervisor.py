@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from action_helpers import CLUSTER_ID, FAULT_MESSAGE, action_posts, failed_task
 from harness import ADMIN_USER, basic_auth_vars, run_playbook
 
@@ -26,6 +28,7 @@ def supervise(simulator, tmp_path, **extra):
     return run, json.loads(result_path.read_text()), report
 
 
+@pytest.mark.core_matrix
 def test_retried_task_succeeds_with_result_report_and_stats(fast_clock, tmp_path):
     simulator = fast_clock
     task = failed_task(simulator, failing_runs=(1, 1))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from action_helpers import FAULT_MESSAGE, action_posts, failed_task, hanging_task, subtask_id, task_path
 from harness import SECRETIVE_USER, basic_auth_vars, run_playbook
 
@@ -34,6 +36,7 @@ def wait(simulator, tmp_path, tasks, check=False, env=None, connection=None, ver
     return run, json.loads(result_path.read_text())
 
 
+@pytest.mark.core_matrix
 def test_transient_failure_is_retried_to_success(fast_clock, tmp_path):
     simulator = fast_clock
     task = failed_task(simulator, failing_runs=(1, 1))
@@ -84,6 +87,7 @@ def test_never_skip_guard_stops_the_skip_and_fails_the_task(fast_clock, tmp_path
     assert action_posts(simulator) == []
 
 
+@pytest.mark.core_matrix
 def test_check_mode_reports_the_plan_and_sends_nothing(fast_clock, tmp_path):
     simulator = fast_clock
     task = failed_task(simulator)
