@@ -12,11 +12,11 @@ COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/oceanbase/ocp
 PYTEST_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_ROOT) ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
 	PATH=$(BIN):$$PATH PYTHONPATH=$(COLLECTIONS_ROOT)
 
-.PHONY: help venv collection sanity lint units simulator-tests integration test demo bench clean
+.PHONY: help venv collection sanity lint units simulator-tests integration test demo bench bench-quick clean docs docs-check matrix runner changelog changelog-check ee-context release-check galaxy-importer
 
 help:
 	@echo "make demo   run the example playbook against the OCP simulator"
-	@echo "make test   everything CI checks: sanity, lint, unit, simulator and integration tests"
+	@echo "make test   everything CI checks (see docs/development.md)"
 
 venv: $(VENV)/.installed
 
@@ -48,14 +48,67 @@ simulator-tests: venv
 integration: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/integration
 
-test: sanity lint units simulator-tests integration
+# AWX jobs under ansible-runner with the shipped credential types and survey (docs/awx.md).
+runner: venv collection
+	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/runner
+
+# Quick checks first, so that a broken change fails fast; the ansible-core matrix last (longest).
+test: sanity lint changelog-check docs-check units simulator-tests integration runner ee-context \
+	release-check galaxy-importer matrix
 
 demo: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python tests/utils/run_demo.py
 
-# Benchmarks measure, they do not gate: see docs/performance.md for the latest numbers.
-bench: venv
-	$(BIN)/python bench/simulator_throughput.py
+# The module and role reference in docs/reference/, generated from the plugins' own documentation.
+docs: venv collection
+	$(BIN)/python tests/utils/docs.py generate --collection $(COLLECTION)
+
+# Fails when docs/reference/ is stale, or when antsibull-docs finds a problem in the plugin docs.
+docs-check: venv collection
+	$(BIN)/python tests/utils/docs.py check --collection $(COLLECTION)
+
+# Unit and integration tests on ansible-core 2.16, 2.17, 2.18, 2.20 and 2.21, each in .venvs/core-2.XX
+# (2.19 is .venv's). Options: MATRIX_OPTS="--cores 2.16,2.21 --full --refresh". Two cores at once
+# take half the time of one on two CPUs: a playbook run keeps about one CPU busy.
+MATRIX_JOBS ?= 2
+matrix: venv collection
+	$(BIN)/python tests/utils/matrix.py --collections-root $(COLLECTIONS_ROOT) --jobs $(MATRIX_JOBS) $(MATRIX_OPTS)
+
+# Benchmarks measure, they do not gate: they rewrite docs/performance.md (about 10 minutes).
+# `make bench-quick` runs each on a few calls and tasks, to check that they still work.
+bench: venv collection
+	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python bench/run_all.py --output $(CURDIR)/docs/performance.md
+
+bench-quick: venv collection
+	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python bench/run_all.py --quick
+
+# Release checks (tests/release/README.md). changelog-check: fragments lint and CHANGELOG.rst is what
+# releasing galaxy.yml's version writes (`make changelog` regenerates it); ee-context: ansible-builder
+# makes a build context from docs/execution-environment.yml; release-check: build the tarball, install
+# it into a clean path and run integration tests against that copy; galaxy-importer: Galaxy's import
+# checks, offline, from a virtual environment of their own (galaxy-importer pins what .venv must not get).
+IMPORTER_VENV := $(COLLECTIONS_ROOT)/galaxy-importer-venv
+
+changelog: venv
+	$(BIN)/python tests/release/check_changelog.py --write
+
+changelog-check: venv
+	$(BIN)/python tests/release/check_changelog.py
+
+ee-context: venv
+	$(BIN)/python tests/release/check_ee_context.py
+
+release-check: venv
+	$(BIN)/python tests/release/check_round_trip.py
+
+$(IMPORTER_VENV)/.installed: tests/release/importer-requirements.txt
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r tests/release/importer-requirements.txt
+	touch $@
+
+galaxy-importer: venv $(IMPORTER_VENV)/.installed
+	$(BIN)/python tests/release/check_galaxy_importer.py --importer-python $(IMPORTER_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) $(COLLECTIONS_ROOT) tests/output
+	rm -rf $(VENV) $(CURDIR)/.venvs $(COLLECTIONS_ROOT) tests/output

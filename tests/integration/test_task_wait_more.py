@@ -10,13 +10,7 @@ how often the plugin polled is read from the simulator's journal.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 
 import pytest
 
@@ -31,7 +25,7 @@ from action_helpers import (
     task_path,
 )
 from conftest import FAST_SPEED, FROZEN_SPEED
-from harness import PLAYBOOKS, basic_auth_vars, run_playbook
+from harness import basic_auth_vars, run_playbook, start_playbook, wait_for_journal
 
 POOL = "Create resource pool"
 LIST_PATH = "/api/v2/tasks/instances"
@@ -56,56 +50,16 @@ def wait(simulator, tmp_path, tasks, clear=True, **options):
     return run, json.loads(result_path.read_text())
 
 
-def start_wait(simulator, tmp_path, tasks, **options):
-    """Start task_wait.yml in its own session (so that the whole controller can be killed)."""
-    extra_vars, result_path = _extra_vars(simulator, tmp_path, tasks, **options)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
-    env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_RETRY_FILES_ENABLED="0")
-    vars_file = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="extra-vars-", dir=tmp_path, delete=False)
-    with vars_file:
-        json.dump(extra_vars, vars_file)
-    output = open(tmp_path / "playbook.out", "w+")  # closed by kill_session() or finish()
-    process = subprocess.Popen(
-        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PLAYBOOKS / "task_wait.yml"),
-         "--extra-vars", "@" + vars_file.name],
-        stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    process.output_file = output
-    return process, result_path
+def start_wait(tmp_path, extra_vars, name="wait"):
+    """Start task_wait.yml without waiting for it (harness.BackgroundPlaybook can kill it all)."""
+    return start_playbook("task_wait.yml", extra_vars, tmp_path, name)
 
 
-def kill_session(process):
-    """SIGKILL the controller and every process it forked, as when the machine dies."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=30)
-    process.output_file.close()
-
-
-def finish(process, timeout=120):
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_session(process)
-        raise
-    process.output_file.seek(0)
-    output = process.output_file.read()
-    process.output_file.close()
-    assert process.returncode == 0, output
-    assert "Traceback" not in output
-    return output
-
-
-def poll_journal(simulator, predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        journal = simulator.journal()
-        if predicate(journal):
-            return journal
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s; journal:\n%s" % (what, simulator.journal()))
+def finish(playbook, timeout=120):
+    run = playbook.finish(timeout)
+    assert run.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    return run.output
 
 
 def posts_to(journal, path):
@@ -188,9 +142,9 @@ def test_hung_subtask_cancelled_without_a_follow_up_rule_fails(fast_clock, tmp_p
 
 def test_run_killed_mid_wait_and_started_again_never_exceeds_the_limit(clock, tmp_path):
     simulator = clock
-    # Slow enough that a run of "Create resource pool" takes about a second of real time, so the
-    # controller is killed while the retried run is still going.
-    simulator.set_clock(speed=5.0)
+    # Slow enough that a run of "Create resource pool" takes seconds of real time, so the
+    # controller is killed while the retried run is still going, even on a busy machine.
+    simulator.set_clock(speed=2.0)
     task = failed_task(simulator)  # fails on every run
     pool = subtask_id(task, POOL)
     retry_path = task_path(task["id"], "subtasks", pool, "retry")
@@ -198,11 +152,13 @@ def test_run_killed_mid_wait_and_started_again_never_exceeds_the_limit(clock, tm
                          "max_attempts": 3}]}
 
     simulator.clear_journal()
-    first, _result_path = start_wait(simulator, tmp_path, [task["id"]], policy=policy, fail_when_unsuccessful=False)
+    extra_vars, _result_path = _extra_vars(simulator, tmp_path, [task["id"]], policy=policy,
+                                           fail_when_unsuccessful=False)
+    first = start_wait(tmp_path, extra_vars)
     try:
-        poll_journal(simulator, lambda journal: posts_to(journal, retry_path), 60, "the first retry")
+        wait_for_journal(simulator, lambda journal: posts_to(journal, retry_path), 60, "the first retry")
     finally:
-        kill_session(first)
+        first.kill()  # the controller and its workers, as when the machine dies
     assert len(posts_to(simulator.journal(), retry_path)) == 1
 
     _run, result = wait(simulator, tmp_path, [task["id"]], clear=False, policy=policy, fail_when_unsuccessful=False)
@@ -234,16 +190,17 @@ def test_two_hundred_tasks_cost_one_list_query_per_quiet_round(clock, tmp_path, 
 
     simulator.clear_journal()
     options = {"policy": policy} if policy else {}
-    process, result_path = start_wait(simulator, tmp_path, ids, wait_timeout=80, progress_interval=5, **options)
+    extra_vars, result_path = _extra_vars(simulator, tmp_path, ids, wait_timeout=80, progress_interval=5, **options)
+    process = start_wait(tmp_path, extra_vars)
     try:
         # Several poll rounds while nothing moves.
         quiet_lists = 8
-        poll_journal(simulator, lambda journal: len(
+        wait_for_journal(simulator, lambda journal: len(
             [e for e in journal if e["method"] == "GET" and e["path"] == LIST_PATH]) >= quiet_lists + 1,
             60, "%d list queries" % (quiet_lists + 1))
         simulator.set_clock(speed=FAST_SPEED)
     except BaseException:
-        kill_session(process)
+        process.kill()
         raise
     output = finish(process)
     result = json.loads(result_path.read_text())
