@@ -98,12 +98,18 @@ class PlaybookRun:
         return self.stdout + self.stderr
 
 
-def run_playbook(playbook: str, extra_vars: dict | None = None, env: dict | None = None,
-                 check: bool = False, verbosity: int = 0, tags: str | None = None) -> PlaybookRun:
-    """Run one of our playbooks with ansible-playbook against localhost, as a user would."""
+def playbook_env() -> dict:
+    """The environment of our ansible-playbook runs: no OCP_* of the caller's, this venv's Python."""
     run_env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
     run_env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    return run_env
+
+
+def run_playbook(playbook: str, extra_vars: dict | None = None, env: dict | None = None,
+                 check: bool = False, verbosity: int = 0, tags: str | None = None) -> PlaybookRun:
+    """Run one of our playbooks with ansible-playbook against localhost, as a user would."""
+    run_env = playbook_env()
     run_env.update(env or {})
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="extra-vars-") as vars_file:
         # From a file: ansible-playbook -vvvv prints its command line, and secrets are among the vars.
@@ -233,9 +239,7 @@ def _descendants(pid: int) -> list[int]:
 
 def start_playbook(playbook: str, extra_vars: dict, tmp_dir: Path, name: str) -> BackgroundPlaybook:
     """Start one of our playbooks like run_playbook does, without waiting for it."""
-    run_env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
-    run_env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    run_env = playbook_env()
     vars_path = tmp_dir / (name + "-vars.json")
     vars_path.write_text(json.dumps(extra_vars))
     output_path = tmp_dir / (name + ".out")
@@ -273,9 +277,7 @@ def alive(pids: list[int]) -> list[int]:
 
 def run_playbook_on(inventory: Path, playbook: str, extra_vars: dict, forks: int) -> PlaybookRun:
     """Run one of our playbooks over an inventory of our own, with ``forks`` workers."""
-    run_env = {key: value for key, value in os.environ.items() if not key.startswith("OCP_")}
-    run_env.update(ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    run_env = playbook_env()
     vars_path = inventory.parent / (inventory.stem + "-vars.json")
     vars_path.write_text(json.dumps(extra_vars))
     command = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), str(PLAYBOOKS / playbook),
