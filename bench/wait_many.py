@@ -254,9 +254,11 @@ def markdown(results: list[dict], command: str, speed: float, poll: float, uri_t
         f"{largest['round_gap_median']:.1f} s (median), and its longest round took {largest['round_seconds_max']:.1f} s "
         "from first to last request):", "",
         f"- requests per round flat, not proportional to the tasks: median {largest['round_median']:g}, "
-        f"max {largest['round_max']} after the first round (which reads each task once) for "
-        f"{largest['tasks']} tasks (flat: a median of at most one request per 10 tasks){growth}: "
-        f"**{'met' if rounds_ok else 'missed'}**",
+        f"max {largest['round_max']} for {largest['tasks']} tasks (flat: a median of at most one request per "
+        f"10 tasks){growth}. A round is one list query plus one read per task that finished or failed since "
+        "the previous round (the list lacks the task's operation, which tells a success from a rollback), so "
+        "it follows how many tasks finish per round, not how many are waited for; a quiet round is one "
+        f"request: **{'met' if rounds_ok else 'missed'}**",
         f"- returned within one poll interval + 2 s of the last task's finish: {largest['after_last']:+.1f} s "
         f"against {poll + 2:g} s: **{'met' if wall_ok else 'missed'}**",
         f"- median detection latency <= the poll interval: {largest['latency_median']:.2f} s against "
