@@ -102,8 +102,8 @@ def markdown(result: dict, command: str) -> str:
         f"| errors | {result['errors']} |",
         "",
         "Under many concurrent clients the simulator is CPU-bound on one interpreter (Werkzeug threads "
-        "share the GIL), so its ceiling is the throughput above. The heaviest benchmark load, "
-        "ocp_task_wait's first round over 500 tasks, is one client sending requests one after another.",
+        "share the GIL), so its ceiling is the throughput above. The benchmarks above send from one client, one "
+        "request after another (the uri loop, and ocp_task_wait's busiest rounds over 500 tasks).",
     ]) + "\n"
 
 
