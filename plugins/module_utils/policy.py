@@ -216,9 +216,11 @@ def _rule_label(rule):
     return 'rule %d' % (rule.index,)
 
 
-def _matches(rule, task, subtask, log):
+def _matches(rule, task, subtask, log, names_only=False):
+    """Whether every pattern of ``rule`` matches; with ``names_only`` the log pattern is left out."""
     texts = {'subtask_name': subtask.get('name') or '', 'log': log or '', 'task_name': task.get('name') or ''}
-    return all(pattern.search(texts[key]) for key, pattern in rule.match.items())
+    return all(pattern.search(texts[key]) for key, pattern in rule.match.items()
+               if not (names_only and key == 'log'))
 
 
 def _ocp_stopped_retrying(task, subtask):
@@ -287,22 +289,23 @@ def _plan_failed_subtask(policy, task, subtask, log, now):
     return _planned(FAIL, subtask, None, reason + '; the task is left as it is')
 
 
-def _cancel_limits(policy, task, subtask, now):
-    """(rule, the moment the rule's limit passes) for each cancel rule whose name patterns match ``subtask``.
+def _cancel_rules_watching(policy, task, subtask):
+    """The cancel rules whose name patterns match ``subtask`` when it is RUNNING.
 
     Log patterns are left out: a log is worth reading only once a limit has passed.
     """
-    if subtask.get('status') != 'RUNNING' or not subtask.get('startTime'):
+    if subtask.get('status') != 'RUNNING':
+        return []
+    return [rule for rule in policy.rules if rule.action == CANCEL and _matches(rule, task, subtask, None, names_only=True)]
+
+
+def _cancel_limits(policy, task, subtask, now):
+    """(rule, the moment the rule's limit passes) for each cancel rule watching ``subtask``."""
+    if not subtask.get('startTime'):
         return []
     started = parse_time(subtask['startTime'], now)
-    limits = []
-    for rule in policy.rules:
-        if rule.action != CANCEL:
-            continue
-        names = dict((key, pattern) for key, pattern in rule.match.items() if key != 'log')
-        if _matches(rule._replace(match=names), task, subtask, None):
-            limits.append((rule, started + datetime.timedelta(seconds=rule.running_longer_than)))
-    return limits
+    return [(rule, started + datetime.timedelta(seconds=rule.running_longer_than))
+            for rule in _cancel_rules_watching(policy, task, subtask)]
 
 
 def running_subtasks_cancel_rules_watch(policy, task):
@@ -310,16 +313,8 @@ def running_subtasks_cancel_rules_watch(policy, task):
 
     Works on a list entry too, which shows no start times: such a subtask is worth a read.
     """
-    watched = []
-    for subtask in task.get('subtasks') or []:
-        if subtask.get('status') != 'RUNNING':
-            continue
-        for rule in policy.rules:
-            names = dict((key, pattern) for key, pattern in rule.match.items() if key != 'log')
-            if rule.action == CANCEL and _matches(rule._replace(match=names), task, subtask, None):
-                watched.append(subtask.get('id'))
-                break
-    return watched
+    return [subtask.get('id') for subtask in task.get('subtasks') or []
+            if _cancel_rules_watching(policy, task, subtask)]
 
 
 def next_cancel_check(policy, task, now):
