@@ -81,14 +81,6 @@ def _auth_from_credentials(username, password, access_key_id, access_key_secret)
     raise OcpClientError("no credentials: give username/password or access_key_id/access_key_secret")
 
 
-def _is_unreadable(response):
-    """Whether an answer's body is not a JSON object at all."""
-    try:
-        return not isinstance(response.json(), dict)
-    except ValueError:
-        return True
-
-
 def _may_have_reached_server(error):
     """Whether a request that failed with ``error`` may have been received by OCP.
 
@@ -229,10 +221,9 @@ class OcpClient:
                 continue
             try:
                 return self._envelope(response, method, path)
-            except OcpUnexpectedResponseError:
-                # A success status whose body is not JSON (a proxy's page, a body cut off on the
-                # way) is as good as no answer: a GET may be sent again, like after a drop.
-                if not (_is_unreadable(response) and self.retry_policy.should_retry(method, retries_done)):
+            except OcpUnexpectedResponseError as error:
+                # An unreadable success is as good as no answer: a GET may be sent again, like after a drop.
+                if not (error.unreadable and self.retry_policy.should_retry(method, retries_done)):
                     raise
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))

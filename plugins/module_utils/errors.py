@@ -56,6 +56,9 @@ class OcpApiError(OcpError):
     # True when the request was an action that may have been carried out although its answer
     # is unusable (see error_from_response); callers then re-read instead of sending it again.
     ambiguous = False
+    # True when a success status came with a body that is no JSON envelope at all (a proxy's
+    # page, a body cut off on the way): as good as no answer, so a GET may be sent again.
+    unreadable = False
 
     def __init__(self, status, code=None, message=None, trace_id=None, method=None, path=None, cause=None):
         super(OcpApiError, self).__init__(message)
@@ -171,6 +174,7 @@ def error_from_response(response, method, path):
         # A success status spoiled on the way (a proxy's page, a body cut off): an action may
         # well have been carried out.
         error.ambiguous = method != "GET"
+        error.unreadable = envelope is None
         return error
 
     if 300 <= response.status_code <= 399:
