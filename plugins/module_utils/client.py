@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 try:
     import requests
-    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
@@ -30,13 +30,22 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import (
     OcpBasicAuth,
     canonical_query,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.diagnose import (
+    connection_failure,
+    failure_kind,
+    tls_failure,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
     OcpConnectionError,
     OcpUnexpectedResponseError,
     error_from_response,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import (
+    RETRY_AFTER_MAX,
+    RetryPolicy,
+    retry_after_seconds,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.version import COLLECTION_VERSION
 
 # OCP clamps larger list pages to this size.
@@ -81,18 +90,29 @@ def _auth_from_credentials(username, password, access_key_id, access_key_secret)
     raise OcpClientError("no credentials: give username/password or access_key_id/access_key_secret")
 
 
+def _root_cause(error):
+    """The low-level reason behind a ``requests`` exception: requests wraps urllib3's
+    MaxRetryError, which wraps the reason, which for a proxy wraps the original error."""
+    cause = error.args[0] if getattr(error, "args", None) else None
+    for _depth in range(4):
+        inner = getattr(cause, "reason", None) or getattr(cause, "original_error", None)
+        if inner is None or inner is cause:
+            break
+        cause = inner
+    return cause
+
+
 def _may_have_reached_server(error):
     """Whether a request that failed with ``error`` may have been received by OCP.
 
-    Only failures known to happen before anything is sent count as "no": DNS, connection
-    refused, connect timeout, TLS handshake, proxy. Anything else (read timeout, connection
-    reset) may have come after OCP read the request.
+    Only failures known to happen before anything is sent count as "no": DNS, connection refused
+    and connect timeout (to OCP or to a proxy), and the TLS handshake. Anything else may have come
+    after OCP (or a proxy, which passes it on) read the request: a read timeout, a connection
+    reset, a proxy that dropped the connection after forwarding.
     """
-    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError,
-                          requests.exceptions.ProxyError)):
+    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
         return False
-    wrapped = error.args[0] if error.args else None
-    return not isinstance(getattr(wrapped, "reason", None), NewConnectionError)
+    return not isinstance(_root_cause(error), (NewConnectionError, ConnectTimeoutError))
 
 
 class OcpClient:
@@ -130,6 +150,8 @@ class OcpClient:
         # policy of ocp_task_wait compares with task timestamps (immune to controller clock skew).
         self.last_server_time = None
         self.request_count = 0
+        # Whether any HTTP answer came back yet: until then a failure may be a wrong scheme or port.
+        self._answered = False
 
     def get(self, path, params=None):
         """GET ``path`` (like ``/api/v2/tasks/instances``) with query ``params``; the envelope."""
@@ -197,27 +219,29 @@ class OcpClient:
                     method, url, data=data, headers=headers, auth=self._auth, timeout=self.request_timeout,
                     verify=self._verify, allow_redirects=False)
             except requests.exceptions.SSLError as error:
-                # A certificate problem does not go away by retrying.
-                raise OcpConnectionError(
-                    "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
-                    "validate_certs=false on a trusted network" % error, method, path)
+                # A certificate problem (or a server that does not speak TLS) does not go away by retrying.
+                raise OcpConnectionError(tls_failure(error, self.api_url, self._verify is not False), method, path)
             except requests.exceptions.RequestException as error:
                 if self.retry_policy.should_retry(method, retries_done):
                     retries_done += 1
                     self._sleep(self.retry_policy.delay(retries_done))
                     continue
-                raise OcpConnectionError(
-                    "%s: %s" % (type(error).__name__, error), method, path,
-                    ambiguous=method != "GET" and _may_have_reached_server(error))
+                reason = connection_failure(error, self.api_url, failure_kind(error, _root_cause(error)),
+                                            first_contact=not self._answered)
+                raise OcpConnectionError(reason, method, path,
+                                         ambiguous=method != "GET" and _may_have_reached_server(error))
             except OSError as error:
                 # requests checks ca_path before connecting, and raises a bare OSError when the
                 # file is missing: nothing was sent.
                 raise OcpConnectionError(
                     "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
                     "validate_certs=false on a trusted network" % error, method, path)
-            if self.retry_policy.should_retry(method, retries_done, response.status_code):
+            self._answered = True
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if (self.retry_policy.should_retry(method, retries_done, response.status_code)
+                    and (retry_after or 0) <= RETRY_AFTER_MAX):
                 retries_done += 1
-                self._sleep(self.retry_policy.delay(retries_done))
+                self._sleep(self.retry_policy.delay(retries_done, retry_after))
                 continue
             try:
                 return self._envelope(response, method, path)
@@ -241,5 +265,6 @@ class OcpClient:
                     self.last_server_time = envelope["timestamp"]
                 return envelope
         error = error_from_response(response, method, path)
+        error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         self.last_trace_id = error.trace_id
         raise error

@@ -59,6 +59,8 @@ class OcpApiError(OcpError):
     # True when a success status came with a body that is no JSON envelope at all (a proxy's
     # page, a body cut off on the way): as good as no answer, so a GET may be sent again.
     unreadable = False
+    # Seconds the answer's Retry-After header asked to wait (429, 503), or None.
+    retry_after = None
 
     def __init__(self, status, code=None, message=None, trace_id=None, method=None, path=None, cause=None):
         super(OcpApiError, self).__init__(message)

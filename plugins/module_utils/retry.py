@@ -12,6 +12,13 @@ __metaclass__ = type
 
 import random as _random
 
+try:
+    from urllib3.util.retry import Retry as _Urllib3Retry
+    from urllib3.exceptions import InvalidHeader as _InvalidHeader
+except ImportError:  # the client reports the missing requests (and urllib3) library itself
+    _Urllib3Retry = None
+    _InvalidHeader = ValueError
+
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 
 # Answers that say "try again later": rate limiting, and a proxy or load balancer in front of
@@ -19,6 +26,23 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpCli
 RETRYABLE_STATUSES = frozenset([429, 502, 503, 504])
 # Methods that are safe to send twice.
 RETRYABLE_METHODS = frozenset(["GET"])
+# A Retry-After longer than this is not waited out inside one call: the caller (a wait with a
+# deadline) decides whether it has the time, from the error's ``retry_after``.
+RETRY_AFTER_MAX = 60.0
+
+
+def retry_after_seconds(value):
+    """Seconds a ``Retry-After`` header value (delay-seconds or an HTTP-date) asks to wait, or None.
+
+    urllib3 parses both forms; a value it cannot read, or a date in the past, asks for no wait.
+    """
+    if not value or _Urllib3Retry is None:
+        return None
+    try:
+        seconds = _Urllib3Retry().parse_retry_after(value)
+    except (_InvalidHeader, ValueError, TypeError, OverflowError):
+        return None
+    return max(float(seconds), 0.0)
 
 
 class RetryPolicy:
@@ -49,7 +73,12 @@ class RetryPolicy:
             return False
         return status_code is None or status_code in RETRYABLE_STATUSES
 
-    def delay(self, retry_number):
-        """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
+    def delay(self, retry_number, retry_after=None):
+        """Seconds to wait before retry number ``retry_number`` (1 for the first retry).
+
+        ``retry_after`` is what the server asked for (``Retry-After``, in seconds): the wait is
+        never shorter than that.
+        """
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (retry_number - 1))
-        return ceiling / 2 + self._random() * ceiling / 2
+        backoff = ceiling / 2 + self._random() * ceiling / 2
+        return max(backoff, retry_after or 0)

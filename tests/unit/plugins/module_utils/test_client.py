@@ -5,11 +5,15 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import email.utils
 import json
+import time
+from http.client import RemoteDisconnected
 
 import pytest
 import requests
 import responses
+import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
@@ -261,13 +265,72 @@ class TestGetRetries:
         assert raised.value.ambiguous is False and sleeps == []
 
 
+class TestRetryAfter:
+    def test_a_get_waits_at_least_what_retry_after_asks(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "10"})
+        mocked.get(URL + TASK_PATH, status=503, headers={"Retry-After": "0"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        assert client.get(TASK_PATH)["data"] == {"id": 1000}
+        # 10 s as asked (more than the 0.375 s backoff), then the plain backoff for "0".
+        assert sleeps == [10.0, 0.75]
+
+    def test_an_http_date_is_read_too(self, client, mocked, sleeps):
+        in_a_while = email.utils.formatdate(time.time() + 30, usegmt=True)
+        mocked.get(URL + TASK_PATH, status=503, headers={"Retry-After": in_a_while})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        client.get(TASK_PATH)
+        assert len(sleeps) == 1 and 25 < sleeps[0] <= 31
+
+    def test_an_unreadable_retry_after_falls_back_to_the_backoff(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "soon"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        client.get(TASK_PATH)
+        assert sleeps == [0.375]
+
+    def test_a_long_retry_after_is_left_to_the_caller(self, client, mocked, sleeps):
+        # Not waited out inside one call: a wait with a deadline knows whether it has the time.
+        mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "3600"})
+        with pytest.raises(OcpApiError) as raised:
+            client.get(TASK_PATH)
+        assert raised.value.status == 429 and raised.value.retry_after == 3600.0
+        assert sleeps == []
+
+    def test_the_error_carries_retry_after_when_retries_run_out(self, client, mocked, sleeps):
+        for attempt in range(4):
+            mocked.get(URL + TASK_PATH, status=503, headers={"Retry-After": "2"})
+        with pytest.raises(OcpServerError) as raised:
+            client.get(TASK_PATH)
+        assert raised.value.retry_after == 2.0 and sleeps == [2.0, 2.0, 2.0]
+
+    def test_a_post_is_never_resent_whatever_retry_after_says(self, client, mocked, sleeps):
+        mocked.post(URL + TASK_PATH + "/retry", status=503, headers={"Retry-After": "1"})
+        with pytest.raises(OcpServerError) as raised:
+            client.post(TASK_PATH + "/retry")
+        assert raised.value.retry_after == 1.0
+        assert client.request_count == 1 and sleeps == []
+
+
+def proxy_dropped_after_forwarding():
+    """What requests raises when an HTTP proxy forwarded the request, then closed without an answer."""
+    reason = urllib3.exceptions.ProxyError("Unable to connect to proxy", RemoteDisconnected("closed"))
+    return requests.exceptions.ProxyError(MaxRetryError(None, "/", reason))
+
+
+def proxy_unreachable():
+    """What requests raises when the proxy itself refuses the connection: nothing was sent."""
+    reason = urllib3.exceptions.ProxyError("Unable to connect to proxy", NewConnectionError(None, "refused"))
+    return requests.exceptions.ProxyError(MaxRetryError(None, "/", reason))
+
+
 class TestPostSafety:
     @pytest.mark.parametrize("failure, ambiguous", [
         (refused, False),
         (lambda: requests.exceptions.ConnectTimeout("connect timed out"), False),
         (lambda: requests.exceptions.SSLError("handshake"), False),
+        (proxy_unreachable, False),
         (lambda: requests.exceptions.ReadTimeout("read timed out"), True),
         (dropped, True),
+        (proxy_dropped_after_forwarding, True),
     ])
     def test_connection_failures_are_never_retried(self, client, mocked, sleeps, failure, ambiguous):
         mocked.post(URL + TASK_PATH + "/retry", body=failure())
