@@ -32,10 +32,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
     SUCCEEDED,
     ServerClock,
     Supervisor,
-    task_ids_from,
     task_wait_argument_spec,
     unsuccessful_message,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.task_refs import task_ids_from
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
 
 display = Display()

@@ -137,48 +137,6 @@ class ServerClock:
         return self._base + datetime.timedelta(seconds=self._clock() - self._seen_at)
 
 
-# ---------------------------------------------------------------- task references
-
-def _add_id(value, ids):
-    text = '%s' % (value,)
-    if isinstance(value, bool) or not text.isdigit() or int(text) <= 0:
-        raise OcpClientError('a task reference must be a positive task id, got %r' % (value,))
-    if int(text) not in ids:
-        ids.append(int(text))
-
-
-def _collect_ids(reference, ids):
-    if isinstance(reference, (list, tuple)):
-        for item in reference:
-            _collect_ids(item, ids)
-        return
-    if not isinstance(reference, dict):
-        _add_id(reference, ids)
-        return
-    # What task-starting calls return (FACTS.md, "Calls that start tasks"): the task itself,
-    # an envelope's data (also under a uri result's json), a list in contents, or taskIdList
-    # inside backupObjectOpsResultList.
-    if 'id' in reference:
-        _add_id(reference['id'], ids)
-        return
-    containers = [key for key in ('json', 'data', 'contents', 'taskIdList', 'backupObjectOpsResultList')
-                  if reference.get(key) is not None]
-    if not containers:
-        raise OcpClientError('a task reference must be a task id, a task with id, or a dict with data, '
-                             'contents or taskIdList; got a dict with keys %s' % (', '.join(sorted(reference)),))
-    for key in containers:
-        _collect_ids(reference[key], ids)
-
-
-def task_ids_from(references):
-    """The task ids ``references`` name, in order and without repeats; OcpClientError when none or bad."""
-    ids = []
-    _collect_ids(references, ids)
-    if not ids:
-        raise OcpClientError('tasks names no task to wait for')
-    return ids
-
-
 # ---------------------------------------------------------------- per-task state
 
 def _list_fingerprint(task):

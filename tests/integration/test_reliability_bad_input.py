@@ -118,9 +118,9 @@ MODULE_CASES = [
                                           "wait_timeout": -5}, r"wait_timeout must be 0 or more seconds, got -5"),
 
     ("wait", "tasks missing", {}, r"missing required arguments: tasks"),
-    ("wait", "task id zero", {"tasks": [0]}, r"a task reference must be a positive task id, got 0"),
-    ("wait", "task id a word", {"tasks": ["latest"]}, r"a task reference must be a positive task id, got 'latest'"),
-    ("wait", "task reference a bool", {"tasks": [True]}, r"a task reference must be a positive task id, got True"),
+    ("wait", "task id zero", {"tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
+    ("wait", "task id a word", {"tasks": ["latest"]}, r"a task reference must be a positive task id \(ASCII digits\), got 'latest'"),
+    ("wait", "task reference a bool", {"tasks": [True]}, r"a task reference must be a positive task id \(ASCII digits\), got True"),
     ("wait", "tasks empty", {"tasks": []}, r"tasks.*(?:empty|at least one|no task)"),
     ("wait", "policy not a dict", {"tasks": ["NEXT"], "policy": ["retry"]}, r"policy.*(?:type|dict)"),
     ("wait", "policy unknown key", {"tasks": ["NEXT"], "policy": {"retries": 3}},
@@ -153,7 +153,7 @@ MODULE_CASES = [
 ROLE_CASES = [
     ("nothing to supervise", {}, r"Set task_supervisor_tasks .* or task_supervisor_filter"),
     ("tasks not a list", {"task_supervisor_tasks": {"id": "x"}}, r"task_supervisor_tasks.*(?:list|type)"),
-    ("task id zero", {"task_supervisor_tasks": [0]}, r"a task reference must be a positive task id, got 0"),
+    ("task id zero", {"task_supervisor_tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
     ("filter not a dict", {"task_supervisor_filter": ["FAILED"]}, r"task_supervisor_filter.*(?:dict|type)"),
     ("filter value of a wrong type", {"task_supervisor_filter": {"cluster_id": "obcluster"}}, TYPE_INT),
     ("filter status unknown", {"task_supervisor_filter": {"status": ["DONE"]}},

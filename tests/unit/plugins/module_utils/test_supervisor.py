@@ -27,7 +27,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
     LIST_QUERY_MIN_TASKS,
     ServerClock,
     Supervisor,
-    task_ids_from,
     unsuccessful_message,
 )
 
@@ -181,32 +180,6 @@ def supervise(api, raw_policy=None, task_ids=(1,), timeout=60, sleep=1, check_mo
 
 RETRY_TIMEOUTS = {'rules': [{'name': 'transient', 'match': {'log': 'ERROR 4012'}, 'action': 'retry',
                              'max_attempts': 3}]}
-
-
-# ---------------------------------------------------------------- task references
-
-@pytest.mark.parametrize('references, expected', [
-    ([5], [5]),
-    (['7', 7, {'id': 8}], [7, 8]),
-    ([{'data': {'id': 9, 'clusterId': 1}}], [9]),
-    ([{'json': {'data': {'contents': [{'id': 3}, {'id': 4}]}}}], [3, 4]),
-    ([{'data': {'backupObjectOpsResultList': [{'taskIdList': [11, 12]}, {'taskIdList': [13]}]}}], [11, 12, 13]),
-    ([{'taskIdList': ['14']}], [14]),
-])
-def test_task_references_in_every_shape_task_starting_calls_return(references, expected):
-    assert task_ids_from(references) == expected
-
-
-@pytest.mark.parametrize('references, message', [
-    ([], 'names no task'),
-    ([0], 'positive task id'),
-    ([True], 'positive task id'),
-    ([{'clusterId': 1}], 'got a dict with keys clusterId'),
-    (['1; DROP'], 'positive task id'),
-])
-def test_bad_task_references_fail_before_anything_is_sent(references, message):
-    with pytest.raises(OcpClientError, match=message):
-        task_ids_from(references)
 
 
 # ---------------------------------------------------------------- outcomes and actions
