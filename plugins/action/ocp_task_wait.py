@@ -10,7 +10,9 @@ client, runs the supervisor with Display as its progress callback and returns th
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import os
+import threading
 import time
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -28,23 +30,24 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError, OcpError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import unsuccessful_message
 from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
-    SUCCEEDED,
     ServerClock,
     Supervisor,
     task_wait_argument_spec,
-    unsuccessful_message,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_refs import task_ids_from
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import SUCCEEDED
 
 display = Display()
 
 
 def _option_errors(params):
     errors = connection_option_errors(params) + wait_option_errors(params)
-    if params['progress_interval'] <= 0:
-        errors.append('progress_interval must be more than 0 seconds, got %s' % params['progress_interval'])
+    interval = params['progress_interval']
+    if not math.isfinite(interval) or interval <= 0:
+        errors.append('progress_interval must be a number of seconds above 0, got %s' % interval)
     return errors
 
 
@@ -67,10 +70,45 @@ class _SleepWhileTheControllerLives:
         self._parent_pid = parent_pid
         self._controller = parent_pid()
 
+    @property
+    def controller_gone(self):
+        return self._parent_pid() != self._controller
+
     def __call__(self, seconds):
         self._sleep(seconds)
-        if self._parent_pid() != self._controller:
+        if self.controller_gone:
             raise OcpClientError('ansible-playbook, which ran this supervision, has gone; running again is safe')
+
+
+class _ControllerWatch:
+    """Ends this worker within ``interval`` seconds of ansible-playbook going away, whatever it is doing.
+
+    The pause above catches it between rounds; this thread catches it during a long request or
+    anything else, because the worker must not act on OCP with nobody to report to.
+    """
+
+    def __init__(self, pause, interval=0.5, exit_process=os._exit, sleep=time.sleep):
+        self._pause = pause
+        self._interval = interval
+        self._exit = exit_process
+        self._sleep = sleep
+        self._stopped = threading.Event()
+
+    def watch_once(self):
+        if self._pause.controller_gone and not self._stopped.is_set():
+            self._exit(1)
+
+    def _loop(self):
+        while not self._stopped.is_set():
+            self.watch_once()
+            self._sleep(self._interval)
+
+    def __enter__(self):
+        threading.Thread(target=self._loop, name='ocp-controller-watch', daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stopped.set()
 
 
 class ActionModule(ActionBase):
@@ -106,12 +144,14 @@ class ActionModule(ActionBase):
         except OcpError as error:
             return dict(failed=True, msg='%s' % (error,))
 
+        pause = _SleepWhileTheControllerLives()
         supervisor = Supervisor(TaskApi(client), policy, params['wait_timeout'], params['wait_sleep'],
                                 progress_interval=params['progress_interval'],
                                 check_mode=bool(self._play_context.check_mode), now=ServerClock(client),
-                                sleeper=_SleepWhileTheControllerLives(), progress=self._show_progress)
+                                sleeper=pause, progress=self._show_progress, diff=bool(self._task.diff))
         try:
-            outcome = supervisor.run(task_ids)
+            with _ControllerWatch(pause):
+                outcome = supervisor.run(task_ids)
         except OcpError as error:
             # Say what was done before the error: actions may have been sent already.
             details = error_details(error)
@@ -126,4 +166,4 @@ class ActionModule(ActionBase):
 
     def _show_progress(self, line):
         # Display reaches ansible-playbook's stdout (and ansible-runner's) from the worker process.
-        display.display('ocp_task_wait [%s]: %s' % (self._task.get_name(), line))
+        display.display('ocp_task_wait: %s' % (line,))

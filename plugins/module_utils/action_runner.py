@@ -21,7 +21,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import (
     decide_subtask_action,
     decide_task_action,
     expected_wait_outcomes,
+    predict_after,
     select_subtask,
+    state_diff,
+    still_called_for,
     subtask_action_took_effect,
     task_action_took_effect,
 )
@@ -33,12 +36,14 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     wait_option_errors,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
+    OcpApiError,
     OcpConnectionError,
     OcpError,
     OcpIllegalStateError,
     OcpPermissionError,
     OcpServerError,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import SubtaskRuns, cause_line
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
     TIMED_OUT,
     TaskWaiter,
@@ -48,8 +53,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
 
 # How many trailing lines of a failed subtask's log a failure result carries.
 LOG_EXCERPT_LINES = 10
-# The line OCP appends to a log at each terminal transition; it says nothing about the cause.
-_STATE_LINE_PREFIX = 'Set state for subtask:'
+# Answers that say the server did not carry the request out.
+NOT_CARRIED_OUT = frozenset([429, 503])
 
 
 class TaskTarget:
@@ -78,6 +83,9 @@ class TaskTarget:
 
     def describe(self):
         return '%s of task %s' % (self.action, self.task_id)
+
+    def target_subtask_id(self):
+        return None
 
 
 class SubtaskTarget:
@@ -110,6 +118,9 @@ class SubtaskTarget:
     def describe(self):
         return '%s of subtask %s of task %s' % (self.action, self.subtask_id, self.task_id)
 
+    def target_subtask_id(self):
+        return self.subtask_id
+
 
 class ActionFailed(Exception):
     """The module must fail: ``msg`` and the results to report with it."""
@@ -129,26 +140,20 @@ def _is_ambiguous(error):
     return isinstance(error, OcpServerError) or getattr(error, 'ambiguous', False)
 
 
-def _log_excerpt(log):
-    return log.splitlines()[-LOG_EXCERPT_LINES:]
-
-
-def _cause_line(lines):
-    """The last log line that says something about the failure (not OCP's state bookkeeping)."""
-    for line in reversed(lines):
-        if line.strip() and not line.startswith(_STATE_LINE_PREFIX):
-            return line.strip()
-    return None
+def _latest_run_lines(log):
+    """The lines of the subtask's latest run (runs.py): an earlier run's error is not this failure's cause."""
+    return SubtaskRuns(log).latest_run_lines()
 
 
 class ActionRun:
     """One run of an action module; ``run`` returns the results, or raises ActionFailed/OcpError."""
 
     def __init__(self, target, client, check_mode, fail_when_not_applicable, wait, wait_timeout, wait_sleep,
-                 clock=time.monotonic, sleeper=time.sleep):
+                 clock=time.monotonic, sleeper=time.sleep, diff=False):
         self.target = target
         self.client = client
         self.check_mode = check_mode
+        self.diff = diff
         self.fail_when_not_applicable = fail_when_not_applicable
         self.wait = wait
         self.wait_timeout = wait_timeout
@@ -157,6 +162,8 @@ class ActionRun:
         self._sleeper = sleeper
         # The trace id of the action's POST, the one worth quoting to OCP support.
         self.action_trace_id = None
+        # The task as read right before the POST.
+        self._sent_on = None
         self.results = dict(action=target.action, performed=False, decision=None, reason=None, wait=None)
 
     def _read(self):
@@ -190,52 +197,108 @@ class ActionRun:
             self._fail('%s (failing because fail_when_not_applicable is set)' % decision.reason)
         if self.check_mode:
             # Predict from the read; send nothing and wait for nothing.
+            if decision.kind == APPLY:
+                self._note_diff(before, predict_after(self.target.action, before, self.target.target_subtask_id()))
             return self._finish(changed=decision.kind == APPLY)
 
         after = before
         if decision.kind == APPLY:
             after = self._send(before, subtask)
+        if self.results['performed']:
+            self._note_diff(self._sent_on, after)
         if self.wait and self.results['decision'] in (APPLY, ALREADY_DONE):
             # Not after NOT_APPLICABLE: nothing was done, so there is no outcome of ours to wait for.
             after = self._wait(after)
-        elif after is before and self.results['performed']:
-            after = self._read()
         self._report(after)
         return self._finish(changed=self.results['performed'])
+
+    def _note_diff(self, before, after):
+        if self.diff:
+            self.results['diff'] = state_diff('task %s, %s' % (self.target.task_id, self.target.describe()),
+                                              before, after)
 
     def _finish(self, changed):
         self.results['trace_id'] = self.action_trace_id or self.client.last_trace_id
         return dict(changed=changed, **self.results)
 
     def _send(self, before, subtask):
-        """Send the action once; return the task as read afterwards, or ``before`` when not yet read."""
+        """Send the action once; return the task as read afterwards.
+
+        Right before the POST the task is read again: if it changed since the decision, someone
+        else acted (another fork, a supervision, a person) or OCP moved on, and the action is not
+        sent, so that two actors do not both act on one state.
+        """
+        fresh = self._read()
+        if not still_called_for(self.target.action, before, fresh, self.target.target_subtask_id()):
+            return self._someone_else_acted(fresh, 'the task changed between the read and the %s'
+                                            % (self.target.describe(),))
+        self._sent_on = before = fresh
+        subtask = self.target.select(fresh)
         try:
             self.target.send()
-        except OcpPermissionError as error:
+        except OcpApiError as error:
+            if error.status not in NOT_CARRIED_OUT:
+                return self._after_send_error(error, before, subtask)
+            return self._after_not_carried_out(error, before, subtask)
+        except OcpError as error:
+            return self._after_send_error(error, before, subtask)
+        self.action_trace_id = self.client.last_trace_id
+        self.results['performed'] = True
+        return self._read()
+
+    def _after_send_error(self, error, before, subtask):
+        """What a failed POST means: nothing changed, someone else acted, or the answer was lost."""
+        if isinstance(error, OcpPermissionError):
             self.action_trace_id = error.trace_id
             self._fail('the OCP user lacks the TASK_MANAGER permission, which OCP requires for the %s; '
                        'nothing was changed (%s)' % (self.target.describe(), error))
-        except OcpIllegalStateError as error:
+        if isinstance(error, OcpIllegalStateError):
             # The task moved between our read and the action: decide again from a fresh read.
             self.action_trace_id = error.trace_id
             return self._after_refusal(error)
-        except OcpError as error:
-            if not _is_ambiguous(error):
-                raise
+        if not _is_ambiguous(error):
+            raise error
+        return self._after_ambiguous_answer(error, before, subtask)
+
+    def _after_not_carried_out(self, error, before, subtask):
+        """429 and 503 say the server did not carry the request out (RFC 9110); a read confirms it,
+        since a proxy might answer so after forwarding it."""
+        self.action_trace_id = error.trace_id
+        try:
+            after = self._read()
+        except OcpError:
             return self._after_ambiguous_answer(error, before, subtask)
-        self.action_trace_id = self.client.last_trace_id
-        self.results['performed'] = True
-        return before
+        if self.target.took_effect(before, after, subtask):
+            self.results.update(performed=True, reason='OCP answered HTTP %s to the %s, but reading the task again '
+                                                       'shows OCP carried it out' % (error.status,
+                                                                                     self.target.describe()))
+            return after
+        self._report(after)
+        self._fail('OCP did not take the %s (HTTP %s%s); nothing was changed: run this again later'
+                   % (self.target.describe(), error.status,
+                      ', it asked to wait %gs' % (error.retry_after,) if error.retry_after else ''))
 
     def _after_refusal(self, error):
+        """OCP checks the state under a row lock: a refusal after our fresh read means someone else acted."""
         after = self._read()
-        decision = self.target.decide(after, self.target.select(after))
-        if decision.kind != ALREADY_DONE:
+        if still_called_for(self.target.action, self._sent_on, after, self.target.target_subtask_id()):
+            decision = self.target.decide(after, self.target.select(after))
             self._report(after)
             self._fail('OCP refused the %s: %s; the task as read now: %s'
                        % (self.target.describe(), error, decision.reason))
-        self.results.update(decision=ALREADY_DONE, reason='OCP refused the action because the task changed '
-                                                          'meanwhile: %s' % decision.reason)
+        return self._someone_else_acted(after, 'OCP refused the action because the task changed meanwhile')
+
+    def _someone_else_acted(self, after, what):
+        """Report an action not sent (or refused) because the task moved: done by someone else, not twice."""
+        decision = self.target.decide(after, self.target.select(after))
+        if decision.kind not in (ALREADY_DONE, APPLY):
+            self._report(after)
+            self._fail('%s, and now: %s' % (what, decision.reason))
+        reason = '%s: %s' % (what, decision.reason)
+        if decision.kind == APPLY:
+            reason += ('; someone else acted on it first (another fork, supervision or person), so it was not '
+                       'sent, to act at most once on one failure: run again to act on the new state')
+        self.results.update(decision=ALREADY_DONE, reason=reason)
         return after
 
     def _after_ambiguous_answer(self, error, before, subtask):
@@ -267,12 +330,9 @@ class ActionRun:
             return result.task
         self._report(result.task)
         failed = self._failed_subtasks_with_logs(result.task)
-        message = wait_failure_message(result)
+        message = wait_failure_message(result, dict((s['id'], s['cause']) for s in failed))
         if result.outcome != TIMED_OUT:
             message += '; expected the task to end %s' % ' or '.join(sorted(expected))
-        causes = ['%s: %s' % (s.get('name') or s.get('id'), s['log_cause']) for s in failed if s.get('log_cause')]
-        if causes:
-            message += '. Last log lines: ' + '; '.join(causes)
         self._fail(message, failed_subtasks=failed, elapsed=self.results['wait']['elapsed'])
 
     def _failed_subtasks_with_logs(self, task):
@@ -281,11 +341,12 @@ class ActionRun:
         for subtask in failed_subtasks(task):
             entry = dict(subtask)
             try:
-                lines = _log_excerpt(self.target.api.get_subtask_log(self.target.task_id, subtask['id']))
+                lines = _latest_run_lines(self.target.api.get_subtask_log(self.target.task_id, subtask['id']))
+                cause = cause_line(lines)
             except OcpError as error:
                 # The wait's outcome matters more than one missing log.
-                lines = ['(the log could not be read: %s)' % (error,)]
-            entry.update(log_excerpt=lines, log_cause=_cause_line(lines))
+                lines, cause = ['(the log could not be read: %s)' % (error,)], None
+            entry.update(log_excerpt=lines[-LOG_EXCERPT_LINES:], cause=cause)
             failed.append(entry)
         return failed
 
@@ -326,7 +387,7 @@ def run_action_module(module, client, target):
     if errors:
         module.fail_json(msg='; '.join(errors))
     run = ActionRun(target, client, module.check_mode, params['fail_when_not_applicable'], params['wait'],
-                    params['wait_timeout'], params['wait_sleep'])
+                    params['wait_timeout'], params['wait_sleep'], diff=module._diff)
     try:
         results = run.run()
     except ActionFailed as failure:

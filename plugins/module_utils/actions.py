@@ -201,15 +201,21 @@ def _run_time(subtask):
 
 
 def _ran_again(before, after):
-    """Whether ``after`` (the same subtask, read later) shows a new run: OCP counts runs in runTime."""
+    """Whether ``after`` (the same subtask, read later) shows a new run.
+
+    A new run ends with a new finish time; ``runTime`` grows on some OCP versions but not on a
+    subtask retry in OCP's engine (FACTS.md), so it only adds evidence.
+    """
     old, new = _run_time(before), _run_time(after)
-    return old is not None and new is not None and new > old
+    if old is not None and new is not None and new > old:
+        return True
+    return after.get('status') == 'FAILED' and after.get('finishTime') != before.get('finishTime')
 
 
 def _subtask_retried(before, after):
     if _ran_again(before, after):
         return True
-    # Without runTime, only a subtask that left FAILED under operation RETRY shows a retry.
+    # A subtask that left FAILED under operation RETRY shows a retry.
     return after.get('status') != 'FAILED' and after.get('operation') == 'RETRY'
 
 
@@ -254,6 +260,71 @@ def subtask_action_took_effect(action, before, after):
         # A subtask that overran its timeout ends the same way (FAILED/CANCEL): either way it is stopped.
         return status == 'CANCELING' or (status == 'FAILED' and operation == 'CANCEL')
     raise ValueError('unknown subtask action %r' % (action,))
+
+
+def subtask_state(subtask):
+    """What changes when anyone acts on a subtask or it runs: status, operation, run, finish time."""
+    return (subtask.get('status'), subtask.get('operation'), subtask.get('runTime'), subtask.get('finishTime'))
+
+
+def still_called_for(action, before, fresh, subtask_id=None):
+    """Whether ``fresh`` (read right before sending) shows the state the decision on ``before`` was made in.
+
+    When it does not, someone else acted (or OCP moved on) in between: the decision is taken
+    again from the fresh read instead of sending, so two actors converge rather than both acting.
+    """
+    if subtask_id is None:  # a task action (retry, rollback): the task and its failed subtasks
+        def state(task):
+            return (task.get('status'), task.get('operation'),
+                    sorted(subtask_state(s) + (s.get('id'),) for s in task.get('subtasks') or []
+                           if s.get('status') == 'FAILED'))
+        return state(before) == state(fresh)
+    old, new = _subtasks_by_id(before).get(subtask_id), _subtasks_by_id(fresh).get(subtask_id)
+    if old is None or new is None:
+        return False
+    return subtask_state(old) == subtask_state(new) and before.get('status') == fresh.get('status')
+
+
+def predict_after(action, task, subtask_id=None):
+    """The task as OCP's legal-action table (FACTS.md) says it is right after ``action`` is accepted.
+
+    For check mode's diff: what would change, without sending anything.
+    """
+    after = dict(task, subtasks=[dict(s) for s in task.get('subtasks') or []])
+    if action in ('retry', 'rollback') and subtask_id is None:
+        after.update(status='RUNNING', operation=action.upper())
+        for subtask in after['subtasks']:
+            if action == 'retry' and subtask.get('status') == 'FAILED':
+                subtask.update(status='READY', operation='RETRY')
+            elif action == 'rollback' and subtask.get('status') != 'PENDING':
+                subtask['operation'] = 'ROLLBACK'
+        return after
+    target = next((s for s in after['subtasks'] if s.get('id') == subtask_id), None)
+    if target is None:
+        return after
+    if action == 'retry':
+        target.update(status='READY', operation='RETRY')
+        after['status'] = 'RUNNING'
+    elif action == 'skip':
+        target.update(status='READY', operation='ROLLBACK_SKIP' if _task_under_rollback(task) else 'SKIP')
+        after['status'] = 'RUNNING'
+    elif action == 'cancel':
+        target['status'] = 'CANCELING'
+    return after
+
+
+def state_text(task):
+    """A task's and its subtasks' status/operation, one line each, for a diff."""
+    lines = ['%s: %s' % (_task_label(task), _state(task))]
+    for subtask in task.get('subtasks') or []:
+        lines.append('  %s: %s' % (_subtask_label(subtask), _state(subtask)))
+    return '\n'.join(lines) + '\n'
+
+
+def state_diff(header, before, after):
+    """One entry of a module's ``diff`` result: the state before and after an action."""
+    return dict(before_header='%s (before)' % (header,), after_header='%s (after)' % (header,),
+                before=state_text(before), after=state_text(after))
 
 
 # ---------------------------------------------------------------- choosing the subtask

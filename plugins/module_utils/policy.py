@@ -2,29 +2,36 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The remediation policy of ocp_task_wait: parse it, and decide what it says to do with a task.
 
-Pure: nothing here speaks HTTP or reads a clock. ``parse_policy`` checks a user's policy before
-anything is sent; ``decide`` takes one task snapshot (as normalize.normalize_task returns it),
-the logs of its subtasks, the current time and the actions already taken in this supervision,
-and returns the actions to take. Whether an action is legal comes from actions.py.
+Pure: nothing here speaks HTTP, reads a clock or runs a regular expression on a log.
+``parse_policy`` checks a user's policy before anything is sent; ``decide`` takes one task
+snapshot (as normalize.normalize_task returns it), what OCP records about its subtasks
+(evidence.py: attempts and rollbacks counted from the logs, the latest run's start, which log
+patterns matched the latest run), the current time and how many actions the policy's
+``max_actions`` has seen taken, and returns the actions to take. Whether an action is legal
+comes from actions.py.
 
 How ``decide`` chooses (the rules are tried in order, the first that applies wins):
 
 - FAILED subtasks are acted on only once OCP has stopped retrying them itself: when the task is
   FAILED (nothing runs any more), or when the subtask says how often OCP retries it
   (``retryCount``) and it has run more often than that. Otherwise the policy waits.
-- A ``retry`` rule applies while the subtask has run fewer than ``max_attempts`` times. The count
-  is OCP's ``runTime``, so it survives a restart of the controller. An exhausted retry rule (or a
-  retry OCP would refuse, after a failed rollback) is passed over, so a later rule can say what
-  happens on giving up: ``retry`` then ``rollback`` is a natural policy.
+- A ``retry`` rule applies while the subtask has been tried fewer than ``max_attempts`` times. The
+  count is the runs its log records (OCP's own automatic retries and retries sent by anyone
+  included), so it survives a restart of the controller and holds against other actors. An
+  exhausted retry rule (or a retry OCP would refuse, under rollback) is passed over, so a later
+  rule can say what happens on giving up: ``retry`` then ``rollback`` is a natural policy.
+- ``rollback`` undoes the whole task, so it replaces the other subtask actions of the plan. A
+  rollback that failed is sent again only while the rule's ``max_attempts`` (rollbacks in all,
+  default 1) allow; otherwise the rule is passed over, and the task ends failed.
 - ``skip`` of a subtask named by ``never_skip`` becomes ``fail``.
-- ``cancel`` rules apply to RUNNING subtasks that have run longer than ``running_longer_than``
-  (from the subtask's ``startTime``).
-- ``max_actions`` caps the actions of this supervision plus those OCP's state shows were taken
-  before it began, so starting a supervision again does not reset it.
+- ``cancel`` rules apply to RUNNING subtasks whose latest run has lasted longer than
+  ``running_longer_than`` (from the run's start in the log; OCP's ``startTime`` is the first
+  run's).
+- ``max_actions`` caps the actions taken on the tasks as OCP's records show them (this run's
+  and anyone else's), so neither a restart nor a second supervision can go over it.
 - ``fail``, a failed subtask no rule matches, a rollback OCP refuses, or going over
   ``max_actions`` leave the task as it is: the plan is then only the ``fail`` entries, because
   acting on other subtasks of a task that will end failed would change it for nothing.
-- ``rollback`` undoes the whole task, so it replaces the other subtask actions of the plan.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,6 +39,7 @@ __metaclass__ = type
 
 import collections
 import datetime
+import math
 import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import (
@@ -41,6 +49,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import (
     decide_task_action,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.evidence import evidence_from_state
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import format_duration, parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import failed_subtasks
 
 RETRY = 'retry'
@@ -52,24 +62,23 @@ RULE_ACTIONS = (RETRY, SKIP, ROLLBACK, CANCEL, FAIL)
 
 # A retry rule without max_attempts lets a subtask run this many times in all.
 DEFAULT_MAX_ATTEMPTS = 3
+# A rollback rule without max_attempts rolls a task back once: a rollback that fails is not repeated.
+DEFAULT_MAX_ROLLBACKS = 1
 
 POLICY_KEYS = frozenset(['rules', 'never_skip', 'max_actions'])
-MATCH_KEYS = frozenset(['subtask_name', 'log', 'task_name'])
+MATCH_KEYS = frozenset(['subtask_name', 'description', 'log', 'task_name'])
 COMMON_RULE_KEYS = frozenset(['name', 'match', 'action'])
 # Options that only make sense with one action.
 ACTION_OPTIONS = {
     RETRY: frozenset(['max_attempts', 'delay', 'backoff']),
+    ROLLBACK: frozenset(['max_attempts']),
     CANCEL: frozenset(['running_longer_than']),
 }
-
-# Fractions of a second of any length (OCP sends 3 or 6 digits), which fromisoformat only reads
-# with exactly 3 or 6 before Python 3.11.
-_FRACTION = re.compile(r'\.(\d+)')
 
 
 Rule = collections.namedtuple('Rule', ['index', 'name', 'action', 'match', 'max_attempts', 'delay', 'backoff',
                                        'running_longer_than'])
-Rule.__doc__ = """One validated rule: ``match`` maps subtask_name/log/task_name to compiled patterns."""
+Rule.__doc__ = """One validated rule: ``match`` maps subtask_name/description/log/task_name to compiled patterns."""
 
 Policy = collections.namedtuple('Policy', ['rules', 'never_skip', 'max_actions'])
 Policy.__doc__ = """A validated policy: Rules in order, compiled never_skip patterns, max_actions or None."""
@@ -82,7 +91,7 @@ class PlannedAction(collections.namedtuple('PlannedAction', [
     ``action`` is retry, skip, cancel (a subtask), rollback (the whole task; ``subtask_id`` names
     the subtask whose failure called for it) or fail (leave the task as it is, report it failed).
     ``rule_index``/``rule_name`` name the rule (None when no rule matched); ``reason`` says why in
-    a sentence. For a retry, ``attempt`` is the run it starts (runTime + 1) and ``not_before``
+    a sentence. For a retry, ``attempt`` is the attempt it starts (attempts so far + 1) and ``not_before``
     the time before which it must not be sent; both are None for other actions.
     """
 
@@ -100,8 +109,8 @@ def _policy_error(where, message):
 
 
 def _is_number(value):
-    # YAML true/false are ints to Python, never a count of seconds.
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # YAML true/false are ints to Python, never a count of seconds; .nan and .inf are no number of them either.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _compile(where, pattern):
@@ -152,9 +161,10 @@ def _parse_rule(index, rule):
         raise _policy_error('%s key name' % (where,), 'must be a string, got %r' % (name,))
     if action == CANCEL and 'running_longer_than' not in rule:
         raise _policy_error(where, 'needs running_longer_than (seconds) with action cancel')
+    default_attempts = DEFAULT_MAX_ROLLBACKS if action == ROLLBACK else DEFAULT_MAX_ATTEMPTS
     return Rule(
         index=index, name=name, action=action, match=_parse_match(where, rule.get('match')),
-        max_attempts=_number_option(rule, where, 'max_attempts', 1, DEFAULT_MAX_ATTEMPTS, integer=True),
+        max_attempts=_number_option(rule, where, 'max_attempts', 1, default_attempts, integer=True),
         delay=_number_option(rule, where, 'delay', 0, 0),
         backoff=_number_option(rule, where, 'backoff', 1, 1),
         running_longer_than=_number_option(rule, where, 'running_longer_than', 0, None))
@@ -187,25 +197,6 @@ def parse_policy(raw):
 
 # ---------------------------------------------------------------- deciding
 
-def parse_time(text, now):
-    """An OCP timestamp as an aware datetime (a timestamp without offset is taken in ``now``'s zone)."""
-    text = _FRACTION.sub(lambda found: '.' + found.group(1)[:6].ljust(6, '0'), text.replace('Z', '+00:00'))
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise OcpClientError('OCP sent a timestamp this collection cannot read: %r' % (text,))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=now.tzinfo)
-    return moment
-
-
-def _run_time(subtask):
-    try:
-        return int(subtask.get('runTime'))
-    except (TypeError, ValueError):
-        return 1  # FACTS.md: runTime starts at 1, so a subtask that failed has run at least once
-
-
 def _label(subtask):
     return "subtask %s '%s'" % (subtask.get('id'), subtask.get('name') or '')
 
@@ -216,18 +207,34 @@ def _rule_label(rule):
     return 'rule %d' % (rule.index,)
 
 
-def _matches(rule, task, subtask, log, names_only=False):
-    """Whether every pattern of ``rule`` matches; with ``names_only`` the log pattern is left out."""
-    texts = {'subtask_name': subtask.get('name') or '', 'log': log or '', 'task_name': task.get('name') or ''}
-    return all(pattern.search(texts[key]) for key, pattern in rule.match.items()
-               if not (names_only and key == 'log'))
+def _evidence(evidence, subtask, now):
+    found = (evidence or {}).get(subtask.get('id'))
+    return found if found is not None else evidence_from_state(subtask, now)
+
+
+def _matches(rule, task, subtask, proof, names_only=False):
+    """Whether every pattern of ``rule`` matches; with ``names_only`` the log pattern is left out.
+
+    A log pattern matches when the evidence says it matched the latest run (evidence.py searches
+    the log in bounded time); without that search it does not match.
+    """
+    texts = {'subtask_name': subtask.get('name') or '', 'description': subtask.get('description') or '',
+             'task_name': task.get('name') or ''}
+    for key, pattern in rule.match.items():
+        if key == 'log':
+            if not names_only and rule.index not in (proof.log_matches or ()):
+                return False
+        elif not pattern.search(texts[key]):
+            return False
+    return True
 
 
 def _ocp_stopped_retrying(task, subtask):
     if task.get('status') == 'FAILED':
         return True  # FACTS.md: a task is FAILED only when none of its subtasks runs
     retry_count = subtask.get('retryCount')
-    return _is_number(retry_count) and _run_time(subtask) > retry_count
+    run_time = subtask.get('runTime')
+    return _is_number(retry_count) and _is_number(run_time) and run_time > retry_count
 
 
 def _planned(action, subtask, rule, reason, not_before=None, attempt=None):
@@ -236,32 +243,58 @@ def _planned(action, subtask, rule, reason, not_before=None, attempt=None):
                          reason=reason, not_before=not_before, attempt=attempt)
 
 
-def _plan_retry(rule, task, subtask, now):
+def _plan_retry(rule, task, subtask, proof, now):
     """(the retry, None), or (None, why the rule does not apply)."""
-    runs = _run_time(subtask)
-    if runs >= rule.max_attempts:
-        return None, '%s allows %d attempt(s) and %s has run %d time(s)' % (
-            _rule_label(rule), rule.max_attempts, _label(subtask), runs)
+    attempts = proof.attempts
+    if attempts >= rule.max_attempts:
+        return None, '%s allows %d attempt(s) and %s has been tried %d time(s)' % (
+            _rule_label(rule), rule.max_attempts, _label(subtask), attempts)
     legality = decide_subtask_action(RETRY, task, subtask)
     if legality.kind != APPLY:
         return None, legality.reason
-    # The n-th retry waits delay * backoff^(n-1) after the failure; runs - 1 retries are used up.
-    wait = rule.delay * rule.backoff ** (runs - 1)
+    # The n-th retry waits delay * backoff^(n-1) after the failure; attempts - 1 retries are used up.
+    wait = rule.delay * rule.backoff ** (attempts - 1)
     failed_at = parse_time(subtask['finishTime'], now) if subtask.get('finishTime') else now
     not_before = failed_at + datetime.timedelta(seconds=wait)
-    reason = '%s matches %s: attempt %d of %d, not before %s (%gs after the failure)' % (
-        _rule_label(rule), _label(subtask), runs + 1, rule.max_attempts, not_before.isoformat(), wait)
-    return _planned(RETRY, subtask, rule, reason, not_before=not_before, attempt=runs + 1), None
+    reason = '%s matches %s: attempt %d of %d' % (_rule_label(rule), _label(subtask), attempts + 1, rule.max_attempts)
+    if wait:
+        reason += ', %s after the failure' % (format_duration(wait),)
+    return _planned(RETRY, subtask, rule, reason, not_before=not_before, attempt=attempts + 1), None
 
 
-def _plan_failed_subtask(policy, task, subtask, log, now):
+def _task_rollbacks(task, evidence, now):
+    """How many times the task was rolled back: the most rollback runs any subtask's log shows."""
+    counted = [_evidence(evidence, subtask, now).rollbacks for subtask in task.get('subtasks') or []]
+    under_rollback = 1 if task.get('operation') == 'ROLLBACK' else 0
+    return max([under_rollback] + counted)
+
+
+def _plan_rollback(rule, task, subtask, evidence, now):
+    """(the rollback or a fail, None), (None, None) to wait, or (None, why the rule does not apply)."""
+    rollbacks = _task_rollbacks(task, evidence, now)
+    if rollbacks >= rule.max_attempts:
+        return None, '%s allows %d rollback(s) and the task has been rolled back %d time(s)' % (
+            _rule_label(rule), rule.max_attempts, rollbacks)
+    legality = decide_task_action(ROLLBACK, task)
+    if legality.kind == IMPOSSIBLE:
+        return _planned(FAIL, subtask, rule, '%s asks for a rollback after %s failed, but %s'
+                        % (_rule_label(rule), _label(subtask), legality.reason)), None
+    if legality.kind != APPLY:
+        return None, None  # e.g. other subtasks still run: roll back once the task is FAILED
+    what = 'roll the whole task back' if not rollbacks else 'roll the task back again (rollback %d of %d)' % (
+        rollbacks + 1, rule.max_attempts)
+    return _planned(ROLLBACK, subtask, rule, '%s matches %s: %s' % (_rule_label(rule), _label(subtask), what)), None
+
+
+def _plan_failed_subtask(policy, task, subtask, evidence, now):
     """The action the first applicable rule gives a FAILED subtask, or None to wait."""
+    proof = _evidence(evidence, subtask, now)
     passed_over = []
     for rule in policy.rules:
-        if rule.action == CANCEL or not _matches(rule, task, subtask, log):
+        if rule.action == CANCEL or not _matches(rule, task, subtask, proof):
             continue
         if rule.action == RETRY:
-            retry, why_not = _plan_retry(rule, task, subtask, now)
+            retry, why_not = _plan_retry(rule, task, subtask, proof, now)
             if retry is not None:
                 return retry
             passed_over.append(why_not)
@@ -273,14 +306,11 @@ def _plan_failed_subtask(policy, task, subtask, log, now):
                                 % (_rule_label(rule), _label(subtask), guard.pattern))
             return _planned(SKIP, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), _label(subtask)))
         if rule.action == ROLLBACK:
-            legality = decide_task_action(ROLLBACK, task)
-            if legality.kind == IMPOSSIBLE:
-                return _planned(FAIL, subtask, rule, '%s asks for a rollback after %s failed, but %s'
-                                % (_rule_label(rule), _label(subtask), legality.reason))
-            if legality.kind != APPLY:
-                return None  # e.g. other subtasks still run: roll back once the task is FAILED
-            return _planned(ROLLBACK, subtask, rule, '%s matches %s: roll the whole task back'
-                            % (_rule_label(rule), _label(subtask)))
+            planned, why_not = _plan_rollback(rule, task, subtask, evidence, now)
+            if planned is not None or why_not is None:
+                return planned
+            passed_over.append(why_not)
+            continue
         return _planned(FAIL, subtask, rule, '%s matches %s: stop and leave the task as it is'
                         % (_rule_label(rule), _label(subtask)))
     reason = 'no rule applies to %s' % (_label(subtask),)
@@ -296,14 +326,20 @@ def _cancel_rules_watching(policy, task, subtask):
     """
     if subtask.get('status') != 'RUNNING':
         return []
-    return [rule for rule in policy.rules if rule.action == CANCEL and _matches(rule, task, subtask, None, names_only=True)]
+    proof = evidence_from_state(subtask, None)
+    return [rule for rule in policy.rules
+            if rule.action == CANCEL and _matches(rule, task, subtask, proof, names_only=True)]
 
 
-def _cancel_limits(policy, task, subtask, now):
-    """(rule, the moment the rule's limit passes) for each cancel rule watching ``subtask``."""
-    if not subtask.get('startTime'):
+def _cancel_limits(policy, task, subtask, evidence, now):
+    """(rule, the moment the rule's limit passes) for each cancel rule watching ``subtask``.
+
+    The latest run's start comes from its log when read; OCP's ``startTime`` is the first run's,
+    so without the log the moment is an early bound, and a read of the log settles it.
+    """
+    started = _evidence(evidence, subtask, now).run_started
+    if started is None:
         return []
-    started = parse_time(subtask['startTime'], now)
     return [(rule, started + datetime.timedelta(seconds=rule.running_longer_than))
             for rule in _cancel_rules_watching(policy, task, subtask)]
 
@@ -317,55 +353,33 @@ def running_subtasks_cancel_rules_watch(policy, task):
             if _cancel_rules_watching(policy, task, subtask)]
 
 
-def next_cancel_check(policy, task, now):
+def next_cancel_check(policy, task, now, evidence=None):
     """When a cancel rule may next apply to ``task``: the earliest limit among its RUNNING subtasks, or None.
 
     A supervisor that watches many tasks through the list (which shows no start times) reads a
     task in detail when this moment comes, rather than every round.
     """
     moments = [moment for subtask in task.get('subtasks') or []
-               for _rule, moment in _cancel_limits(policy, task, subtask, now)]
+               for _rule, moment in _cancel_limits(policy, task, subtask, evidence, now)]
     return min(moments) if moments else None
 
 
-def subtasks_past_cancel_limits(policy, task, now):
+def subtasks_past_cancel_limits(policy, task, now, evidence=None):
     """The ids of RUNNING subtasks that have run as long as a cancel rule matching their names allows, or longer."""
     return [subtask.get('id') for subtask in task.get('subtasks') or []
-            if any(moment <= now for _rule, moment in _cancel_limits(policy, task, subtask, now))]
+            if any(moment <= now for _rule, moment in _cancel_limits(policy, task, subtask, evidence, now))]
 
 
-def _plan_cancel(policy, task, subtask, log, now):
-    """A cancel for a RUNNING subtask that has run longer than a matching rule allows, or None."""
-    for rule, moment in _cancel_limits(policy, task, subtask, now):
-        if moment <= now and _matches(rule, task, subtask, log):
-            running_for = (now - parse_time(subtask['startTime'], now)).total_seconds()
-            return _planned(CANCEL, subtask, rule, '%s matches %s, running for %gs, longer than %gs: cancel it'
-                            % (_rule_label(rule), _label(subtask), running_for, rule.running_longer_than))
+def _plan_cancel(policy, task, subtask, evidence, now):
+    """A cancel for a RUNNING subtask whose latest run lasted longer than a matching rule allows, or None."""
+    proof = _evidence(evidence, subtask, now)
+    for rule, moment in _cancel_limits(policy, task, subtask, evidence, now):
+        if moment <= now and _matches(rule, task, subtask, proof):
+            running_for = (now - proof.run_started).total_seconds()
+            return _planned(CANCEL, subtask, rule, '%s matches %s, running for %s, longer than %s: cancel it'
+                            % (_rule_label(rule), _label(subtask), format_duration(running_for),
+                               format_duration(rule.running_longer_than)))
     return None
-
-
-def actions_shown_by_ocp(task):
-    """How many actions OCP's state of ``task`` shows were taken on it by hand (or by a tool).
-
-    ``max_actions`` counts these too, so a supervision started again after the controller died
-    cannot go over it. OCP keeps no action history, so this is read off the state: a task whose
-    operation is ROLLBACK was rolled back, a subtask whose operation is SKIP or CANCEL was skipped
-    or cancelled, and the runs of a subtask beyond the first and beyond OCP's own automatic
-    retries (``retryCount``) were retries; a list entry, which shows no ``runTime``, counts a
-    subtask whose operation is RETRY once. A cancel later followed by a retry shows only as the
-    retry, so the count may be lower than the truth.
-    """
-    count = 1 if task.get('operation') == 'ROLLBACK' else 0
-    for subtask in task.get('subtasks') or []:
-        if subtask.get('operation') in ('SKIP', 'CANCEL'):
-            count += 1
-        retry_count = subtask.get('retryCount')
-        automatic = retry_count if _is_number(retry_count) else 0
-        if subtask.get('runTime') is None and subtask.get('operation') == 'RETRY':
-            count += 1  # a list entry shows no runTime, but a retry took place
-        else:
-            count += max(_run_time(subtask) - 1 - automatic, 0)
-    return count
 
 
 def _apply_cap(policy, planned, taken):
@@ -380,33 +394,32 @@ def _apply_cap(policy, planned, taken):
     return capped
 
 
-def decide(policy, task, logs, now, history, earlier_actions=0):
+def decide(policy, task, evidence, now, actions_taken=0):
     """The PlannedActions ``policy`` calls for on ``task`` at ``now``; [] means wait.
 
     ``task`` is a task snapshot from normalize.normalize_task (subtasks in execution order),
-    ``logs`` maps subtask ids to their log text (missing means no log), ``now`` is an aware
-    datetime, ``history`` the actions already taken in this supervision and ``earlier_actions``
-    how many OCP's state showed when it began (see actions_shown_by_ocp); only their sum counts,
-    against ``max_actions``. A plan with a ``fail`` entry holds only ``fail`` entries; a plan with a
-    rollback holds only that rollback.
+    ``evidence`` maps subtask ids to evidence.Evidence (a subtask without any is judged on its
+    state alone: attempts from ``runTime``, no log pattern matching), ``now`` is an aware datetime
+    and ``actions_taken`` how many actions count against ``max_actions`` already (evidence.py).
+    A plan with a ``fail`` entry holds only ``fail`` entries; a plan with a rollback holds only
+    that rollback.
     """
-    logs = logs or {}
     if task.get('status') not in ('RUNNING', 'FAILED'):
         return []
     planned = []
     for subtask in failed_subtasks(task):
         if _ocp_stopped_retrying(task, subtask):
-            action = _plan_failed_subtask(policy, task, subtask, logs.get(subtask.get('id')), now)
+            action = _plan_failed_subtask(policy, task, subtask, evidence, now)
             if action is not None:
                 planned.append(action)
     for subtask in task.get('subtasks') or []:
         if subtask.get('status') == 'RUNNING':
-            action = _plan_cancel(policy, task, subtask, logs.get(subtask.get('id')), now)
+            action = _plan_cancel(policy, task, subtask, evidence, now)
             if action is not None:
                 planned.append(action)
     rollbacks = [action for action in planned if action.action == ROLLBACK]
     if rollbacks:
         planned = rollbacks[:1] + [action for action in planned if action.action == FAIL]
-    planned = _apply_cap(policy, planned, len(history) + earlier_actions)
+    planned = _apply_cap(policy, planned, actions_taken)
     failures = [action for action in planned if action.action == FAIL]
     return failures or planned

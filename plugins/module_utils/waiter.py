@@ -23,6 +23,7 @@ import collections
 import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import format_duration
 
 # How a wait ended.
 SUCCEEDED = 'succeeded'
@@ -195,14 +196,6 @@ def failed_subtasks(task):
     return sorted(failed, key=_subtask_order)
 
 
-def _format_seconds(seconds):
-    # "35.2 s", and "600 s" rather than "600.0 s".
-    text = '%.1f' % seconds
-    if text.endswith('.0'):
-        text = text[:-2]
-    return text + ' s'
-
-
 def _describe_task(task):
     task = task if isinstance(task, dict) else {}
     text = 'task %s' % (task.get('id', '(unknown id)'),)
@@ -211,26 +204,31 @@ def _describe_task(task):
     return text
 
 
-def _describe_failed_subtask(subtask):
+def explain_failed_subtask(subtask, cause=None):
+    """The one explanation of a failed subtask every entry point gives: which, where, and why.
+
+    ``subtask 1000012 'Install OCP agent' (Install OCP agent on host 10.0.0.4) failed: <cause>``:
+    the description names the host of a per-host subtask; ``cause`` is the log line of its latest
+    run that says why (runs.cause_line). An operation other than EXECUTE and RETRY (CANCEL after
+    a timeout, ROLLBACK) changes what the failure means, so it is shown.
+    """
     text = 'subtask %s' % (subtask.get('id', '(unknown id)'),)
     if subtask.get('name'):
         text += " '%s'" % (subtask['name'],)
-    details = []
-    # EXECUTE and RETRY are ordinary runs; any other operation (CANCEL after a subtask timeout,
-    # ROLLBACK) changes what the failure means, so it is worth showing.
+    if subtask.get('description') and subtask.get('description') != subtask.get('name'):
+        text += ' (%s)' % (subtask['description'],)
+    text += ' failed'
     operation = subtask.get('operation')
     if operation and operation not in ('EXECUTE', 'RETRY'):
-        details.append('operation %s' % (operation,))
-    if subtask.get('runTime') is not None:
-        details.append('runTime %s' % (subtask['runTime'],))
-    text += ' FAILED'
-    if details:
-        text += ' (%s)' % (', '.join(details),)
+        text += ' (operation %s)' % (operation,)
+    if cause:
+        text += ': %s' % (cause,)
     return text
 
 
-def _failed_subtasks_text(task):
-    return '; '.join(_describe_failed_subtask(subtask) for subtask in failed_subtasks(task))
+def _failed_subtasks_text(task, causes):
+    return '; '.join(explain_failed_subtask(subtask, causes.get(subtask.get('id')))
+                     for subtask in failed_subtasks(task))
 
 
 def _progress_text(task):
@@ -241,17 +239,18 @@ def _progress_text(task):
     return ' (%d/%d subtasks done)' % (done, len(subtasks))
 
 
-def wait_failure_message(result):
+def wait_failure_message(result, causes=None):
     """A one-line message saying how a wait ended, for ``fail_json(msg=...)``.
 
     It names the task, the time waited and what went wrong: the failed subtasks of a FAILED
-    task, the status and progress of a task that timed out, the fact that a rolled-back task
-    undid its changes.
+    task (with their causes: ``causes`` maps subtask ids to the log line that says why), the
+    status and progress of a task that timed out, the fact that a rolled-back task undid its
+    changes.
     """
     task = result.task if isinstance(result.task, dict) else {}
     name = _describe_task(task)
-    waited = _format_seconds(result.elapsed)
-    failures = _failed_subtasks_text(task)
+    waited = format_duration(result.elapsed)
+    failures = _failed_subtasks_text(task, causes or {})
 
     if result.outcome == FAILED:
         during = ' while rolling back' if task.get('operation') == 'ROLLBACK' else ''

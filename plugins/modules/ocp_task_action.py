@@ -41,7 +41,10 @@ attributes:
     details: Reads the task and predicts C(changed) from its state; sends no action and does not wait.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in diff_mode), when in diff mode.
-    support: none
+    support: full
+    details:
+      - Returns RV(diff) with the status and operation of the task and its subtasks before and after the action
+        (in check mode, as OCP would set them).
 options:
   action:
     description:
@@ -158,7 +161,7 @@ wait:
 failed_subtasks:
   description:
     - When the wait ends otherwise than expected, the task's FAILED subtasks, each with
-      C(log_excerpt) (the last lines of its log) and C(log_cause) (the last line about the failure).
+      C(log_excerpt) (the last lines of its latest run) and C(cause) (the line of it that says why).
   returned: when the wait fails
   type: list
   elements: dict
@@ -166,6 +169,10 @@ elapsed:
   description: Seconds waited.
   returned: when the wait fails
   type: float
+diff:
+  description: With C(--diff), the status and operation of the task and its subtasks before and after the action.
+  returned: in diff mode, when the action was sent or would be sent
+  type: dict
 trace_id:
   description: OCP's trace ID of the action request, or of the last request when none was sent; quote it to OCP support.
   returned: always

@@ -49,7 +49,7 @@ SECRETS = [PASSWORD, ACCESS_KEY_SECRET]
 DEMO_SPEED = 12
 TEMPLATE_SPEED = 30
 WAIT_TASK = "Wait for the tasks and remediate by the policy"
-PROGRESS_PREFIX = "ocp_task_wait ["
+PROGRESS_PREFIX = "ocp_task_wait: "
 FAULT = "ERROR 4012 (HY000): Timeout, query has reached the maximum query timeout"
 
 

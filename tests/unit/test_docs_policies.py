@@ -75,7 +75,7 @@ def test_cookbook_shows_the_policies_it_promises():
     assert any('never_skip' in policy for policy in policies)
     assert any('max_actions' in policy for policy in policies)
     assert set(key for policy in policies for rule in policy.get('rules') or []
-               for key in rule.get('match') or {}) == {'subtask_name', 'log', 'task_name'}
+               for key in rule.get('match') or {}) == {'subtask_name', 'description', 'log', 'task_name'}
 
 
 def test_role_readme_has_policies():

@@ -11,13 +11,15 @@ import datetime
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.evidence import evidence_from_runs
+from ansible_collections.oceanbase.ocp.plugins.module_utils.logmatch import search_in_process
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import (
-    actions_shown_by_ocp,
     decide,
     next_cancel_check,
     parse_policy,
     subtasks_past_cancel_limits,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import SubtaskRuns
 
 UTC8 = datetime.timezone(datetime.timedelta(hours=8))
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC8)
@@ -37,8 +39,26 @@ def task(*subtasks, status='FAILED', operation='EXECUTE', name='Create tenant', 
                 subtasks=list(subtasks))
 
 
-def plan(raw, snapshot, logs=None, now=NOW, history=(), earlier_actions=0):
-    return decide(parse_policy(raw), snapshot, logs or {}, now, list(history), earlier_actions=earlier_actions)
+def evidence(policy, snapshot, logs, now):
+    """What reading.Reader gathers: runs and log pattern matches for the subtasks whose log is given."""
+    found = {}
+    rules = [rule for rule in policy.rules if 'log' in rule.match]
+    for item in snapshot.get('subtasks') or []:
+        if item['id'] in logs:
+            runs = SubtaskRuns(logs[item['id']])
+            searched = search_in_process([rule.match['log'] for rule in rules], runs.latest_run_lines())
+            matched = [rule.index for rule in rules if rule.match['log'] in searched.matched]
+            found[item['id']] = evidence_from_runs(item, runs, now, matched)
+    return found
+
+
+def plan(raw, snapshot, logs=None, now=NOW, taken=0):
+    policy = parse_policy(raw)
+    return decide(policy, snapshot, evidence(policy, snapshot, logs or {}, now), now, taken)
+
+
+def separator(operation, at='2024-05-01T11:58:00.000+08:00'):
+    return '############{%s}{%s}############' % (operation, at)
 
 
 def summary(actions):
@@ -69,12 +89,24 @@ def test_first_matching_rule_wins():
     assert summary(plan(raw, task(subtask(1, 'Check disk')))) == [('retry', 1, 0)]
 
 
-def test_log_regex_matches_any_line_of_the_log():
+def test_log_regex_matches_any_line_of_the_latest_run():
     raw = {'rules': [{'match': {'log': '^ERROR .*timed out$'}, 'action': 'retry'}]}
-    logs = {1: '####EXECUTE####\nERROR connect timed out\nSet state for subtask: 1'}
+    logs = {1: separator('EXECUTE') + '\nERROR connect timed out\nSet state for subtask: 1'}
     assert summary(plan(raw, task(subtask(1, 'Create pool')), logs)) == [('retry', 1, 0)]
     assert summary(plan(raw, task(subtask(1, 'Create pool')), {1: 'ERROR disk full'})) == [('fail', 1, None)]
+    # Without the log searched, a log pattern does not match.
     assert summary(plan(raw, task(subtask(1, 'Create pool')))) == [('fail', 1, None)]
+    # An earlier run's timeout does not make the latest run's failure a timeout.
+    two_runs = {1: '\n'.join([separator('EXECUTE'), 'ERROR connect timed out', separator('RETRY'), 'ERROR disk full'])}
+    assert summary(plan(raw, task(subtask(1, 'Create pool', operation='RETRY')), two_runs)) == [('fail', 1, None)]
+
+
+def test_description_names_the_host_of_a_per_host_subtask():
+    raw = {'rules': [{'match': {'description': 'host 10\\.0\\.0\\.4$'}, 'action': 'skip'}]}
+    agents = task(subtask(1, 'Install OCP agent', description='Install OCP agent on host 10.0.0.3'),
+                  subtask(2, 'Install OCP agent', description='Install OCP agent on host 10.0.0.4'))
+    assert summary(plan(raw, agents)) == [('fail', 1, None)]
+    assert summary(plan(raw, task(agents['subtasks'][1]))) == [('skip', 2, 0)]
 
 
 def test_task_name_and_all_match_keys_must_hold():
@@ -96,19 +128,42 @@ def test_failed_subtask_in_running_task_waits_for_ocp():
 
 # ---------------------------------------------------------------- retry limits and timing
 
-def test_attempts_come_from_runtime_then_the_next_rule_applies():
+def test_attempts_come_from_the_runs_in_the_log_then_the_next_rule_applies():
+    raw = {'rules': [{'action': 'retry', 'max_attempts': 3}, {'name': 'give up', 'action': 'rollback'}]}
+    # OCP's engine leaves runTime at 1 on a subtask retry: the separators count the runs.
+    two_runs = {1: '\n'.join([separator('EXECUTE'), 'ERROR x', separator('RETRY'), 'ERROR x'])}
+    second = plan(raw, task(subtask(1, 'Create pool', operation='RETRY')), two_runs)
+    assert summary(second) == [('retry', 1, 0)] and second[0].attempt == 3
+    three_runs = {1: two_runs[1] + '\n' + separator('RETRY') + '\nERROR x'}
+    exhausted = plan(raw, task(subtask(1, 'Create pool', operation='RETRY')), three_runs)
+    assert summary(exhausted) == [('rollback', 1, 1)]
+
+
+def test_without_the_log_attempts_come_from_runtime():
     raw = {'rules': [{'action': 'retry', 'max_attempts': 3}, {'name': 'give up', 'action': 'rollback'}]}
     second = plan(raw, task(subtask(1, 'Create pool', run_time=2)))
     assert summary(second) == [('retry', 1, 0)] and second[0].attempt == 3
-    # A restarted controller has no history, but runTime tells the limit is reached.
-    exhausted = plan(raw, task(subtask(1, 'Create pool', run_time=3)), history=[])
-    assert summary(exhausted) == [('rollback', 1, 1)]
+    assert summary(plan(raw, task(subtask(1, 'Create pool', run_time=3)))) == [('rollback', 1, 1)]
 
 
 def test_exhausted_retry_without_a_next_rule_fails_and_says_why():
     actions = plan({'rules': [{'action': 'retry', 'max_attempts': 2}]}, task(subtask(1, 'Create pool', run_time=5)))
     assert summary(actions) == [('fail', 1, None)]
-    assert 'allows 2 attempt(s)' in actions[0].reason and 'run 5 time(s)' in actions[0].reason
+    assert 'allows 2 attempt(s)' in actions[0].reason and 'tried 5 time(s)' in actions[0].reason
+
+
+def test_a_failed_rollback_is_repeated_only_as_often_as_the_rule_allows():
+    failed_undoing = task(subtask(1, 'Sync topology', operation='ROLLBACK'), operation='ROLLBACK')
+    once = plan({'rules': [{'action': 'rollback'}]}, failed_undoing)
+    assert summary(once) == [('fail', 1, None)] and 'allows 1 rollback(s)' in once[0].reason
+    twice = plan({'rules': [{'action': 'rollback', 'max_attempts': 2}]}, failed_undoing)
+    assert summary(twice) == [('rollback', 1, 0)] and 'rollback 2 of 2' in twice[0].reason
+    logs = {1: '\n'.join([separator('EXECUTE'), separator('ROLLBACK'), 'ERROR lock', separator('ROLLBACK'), 'ERROR'])}
+    assert summary(plan({'rules': [{'action': 'rollback', 'max_attempts': 2}]}, failed_undoing, logs)) == [
+        ('fail', 1, None)]
+    # A skip rule may still pass over the subtask that failed undoing.
+    skipping = plan({'rules': [{'action': 'rollback'}, {'action': 'skip'}]}, failed_undoing)
+    assert summary(skipping) == [('skip', 1, 1)]
 
 
 def test_default_max_attempts_and_retry_refused_after_rollback():
@@ -154,36 +209,16 @@ def test_never_skip_turns_a_skip_into_fail():
     assert summary(plan(raw, task(subtask(1, 'Check disk')))) == [('skip', 1, 0)]
 
 
-def test_max_actions_counts_history_and_the_plan():
+def test_max_actions_counts_the_actions_taken_and_the_plan():
     raw = {'rules': [{'action': 'skip'}], 'max_actions': 2}
     two = task(subtask(1, 'a'), subtask(2, 'b'))
     assert summary(plan(raw, two)) == [('skip', 1, 0), ('skip', 2, 0)]
-    capped = plan(raw, two, history=['earlier action'])
-    assert summary(capped) == [('fail', 2, 0)] and 'max_actions (2)' in capped[0].reason
-    assert summary(plan(dict(raw, max_actions=0), task(subtask(1, 'a')))) == [('fail', 1, 0)]
-
-
-def test_max_actions_counts_the_actions_ocp_showed_before_the_supervision():
-    raw = {'rules': [{'action': 'skip'}], 'max_actions': 2}
-    two = task(subtask(1, 'a'), subtask(2, 'b'))
     # One skip would fit, but a task that will be left failed is not changed for nothing.
-    assert summary(plan(raw, two, earlier_actions=1)) == [('fail', 2, 0)]
-    assert summary(plan(raw, task(subtask(1, 'a')), earlier_actions=1)) == [('skip', 1, 0)]
-    assert summary(plan(raw, two, history=['one'], earlier_actions=1)) == [('fail', 1, 0), ('fail', 2, 0)]
-
-
-@pytest.mark.parametrize('snapshot, expected', [
-    (task(subtask(1, 'a', run_time=1)), 0),
-    # Two retries by hand; a skip; a cancel.
-    (task(subtask(1, 'a', run_time=3, operation='RETRY'), subtask(2, 'b', status='SUCCESSFUL', operation='SKIP'),
-          subtask(3, 'c', operation='CANCEL')), 4),
-    # OCP retried twice by itself (retryCount 2), then one retry by hand.
-    (task(subtask(1, 'a', run_time=4, operation='RETRY', retryCount=2)), 1),
-    (task(subtask(1, 'a', run_time=2, retryCount=2)), 0),
-    (task(subtask(1, 'a', status='PENDING', operation='ROLLBACK'), status='SUCCESSFUL', operation='ROLLBACK'), 1),
-])
-def test_actions_shown_by_ocp_are_read_off_its_state(snapshot, expected):
-    assert actions_shown_by_ocp(snapshot) == expected
+    capped = plan(raw, two, taken=1)
+    assert summary(capped) == [('fail', 2, 0)] and 'max_actions (2)' in capped[0].reason
+    assert summary(plan(raw, task(subtask(1, 'a')), taken=1)) == [('skip', 1, 0)]
+    assert summary(plan(raw, two, taken=2)) == [('fail', 1, 0), ('fail', 2, 0)]
+    assert summary(plan(dict(raw, max_actions=0), task(subtask(1, 'a')))) == [('fail', 1, 0)]
 
 
 # ---------------------------------------------------------------- cancel, rollback, fail
@@ -194,7 +229,7 @@ def test_cancel_running_subtask_after_its_limit():
     started = '2024-05-01T11:49:00+08:00'  # 11 minutes before NOW
     running = task(subtask(1, 'Install', status='RUNNING', startTime=started), status='RUNNING')
     actions = plan(raw, running)
-    assert summary(actions) == [('cancel', 1, 0)] and 'running for 660s' in actions[0].reason
+    assert summary(actions) == [('cancel', 1, 0)] and 'running for 11m00s, longer than 10m00s' in actions[0].reason
     assert plan(raw, running, now=NOW - datetime.timedelta(minutes=2)) == []
     assert plan(raw, task(subtask(1, 'Install', status='RUNNING'), status='RUNNING')) == []
     other = task(subtask(1, 'Download', status='RUNNING', startTime=started), status='RUNNING')

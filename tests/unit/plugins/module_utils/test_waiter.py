@@ -349,9 +349,12 @@ def test_message_for_a_failed_task_names_the_failed_subtask():
     ])
 
     message = wait_failure_message(WaitResult(FAILED, snapshot, 35.2, 9))
+    assert message == "task 1024 'Create tenant' failed after 35s: subtask 10031 'Create resource pool' failed"
 
-    assert message == ("task 1024 'Create tenant' failed after 35.2 s: "
-                       "subtask 10031 'Create resource pool' FAILED (runTime 3)")
+    # With the cause from its log, as every entry point gives it.
+    message = wait_failure_message(WaitResult(FAILED, snapshot, 35.2, 9), {10031: 'ERROR 4012 (HY000): Timeout'})
+    assert message == ("task 1024 'Create tenant' failed after 35s: subtask 10031 'Create resource pool' failed: "
+                       "ERROR 4012 (HY000): Timeout")
 
 
 def test_message_for_a_failed_task_lists_every_failed_subtask_and_unusual_operations():
@@ -362,9 +365,9 @@ def test_message_for_a_failed_task_lists_every_failed_subtask_and_unusual_operat
 
     message = wait_failure_message(WaitResult(FAILED, snapshot, 61, 9))
 
-    assert message == ("task 1024 'Create tenant' failed after 61 s: "
-                       "subtask 11 'Create unit' FAILED (runTime 2); "
-                       "subtask 12 'Wait for units' FAILED (operation CANCEL, runTime 1)")
+    assert message == ("task 1024 'Create tenant' failed after 1m01s: "
+                       "subtask 11 'Create unit' failed; "
+                       "subtask 12 'Wait for units' failed (operation CANCEL)")
 
 
 def test_message_for_a_task_that_failed_while_rolling_back():
@@ -373,8 +376,8 @@ def test_message_for_a_task_that_failed_while_rolling_back():
 
     message = wait_failure_message(WaitResult(FAILED, snapshot, 12.3, 4))
 
-    assert message == ("task 1024 'Create tenant' failed while rolling back after 12.3 s: "
-                       "subtask 4 'Drop resource pool' FAILED (operation ROLLBACK, runTime 1)")
+    assert message == ("task 1024 'Create tenant' failed while rolling back after 12s: "
+                       "subtask 4 'Drop resource pool' failed (operation ROLLBACK)")
 
 
 def test_message_for_a_timeout_shows_status_and_progress():
@@ -383,7 +386,7 @@ def test_message_for_a_timeout_shows_status_and_progress():
 
     message = wait_failure_message(WaitResult(TIMED_OUT, snapshot, 600.0, 30))
 
-    assert message == "timed out after 600 s waiting for task 1024 'Create tenant', still RUNNING (5/12 subtasks done)"
+    assert message == "timed out after 10m00s waiting for task 1024 'Create tenant', still RUNNING (5/12 subtasks done)"
 
 
 def test_message_for_a_timeout_mentions_failed_subtasks_ocp_may_still_retry():
@@ -391,21 +394,21 @@ def test_message_for_a_timeout_mentions_failed_subtasks_ocp_may_still_retry():
 
     message = wait_failure_message(WaitResult(TIMED_OUT, snapshot, 300, 20))
 
-    assert message == ("timed out after 300 s waiting for task 1024 'Create tenant', still RUNNING "
+    assert message == ("timed out after 5m00s waiting for task 1024 'Create tenant', still RUNNING "
                        "(1/2 subtasks done); failed for now, OCP may retry: "
-                       "subtask 2 'Start observer' FAILED (runTime 1)")
+                       "subtask 2 'Start observer' failed")
 
 
 def test_message_for_a_timeout_on_a_task_without_status():
     message = wait_failure_message(WaitResult(TIMED_OUT, {'id': 7}, 10, 5))
 
-    assert message == "timed out after 10 s waiting for task 7, no status in OCP's answer"
+    assert message == "timed out after 10s waiting for task 7, no status in OCP's answer"
 
 
 def test_message_for_a_rolled_back_task_says_it_did_not_succeed():
     message = wait_failure_message(WaitResult(ROLLED_BACK, task('SUCCESSFUL', operation='ROLLBACK'), 35.2, 9))
 
-    assert message == ("task 1024 'Create tenant' was rolled back after 35.2 s: OCP reports it SUCCESSFUL "
+    assert message == ("task 1024 'Create tenant' was rolled back after 35s: OCP reports it SUCCESSFUL "
                        "with operation ROLLBACK, so its changes were undone and it did not succeed")
 
 
@@ -417,4 +420,4 @@ def test_message_for_a_running_task_seen_in_check_mode():
 
 def test_message_for_a_success():
     assert wait_failure_message(WaitResult(SUCCEEDED, task('SUCCESSFUL'), 3, 2)) == \
-        "task 1024 'Create tenant' succeeded after 3 s"
+        "task 1024 'Create tenant' succeeded after 3s"
