@@ -53,7 +53,7 @@ def test_transient_failure_is_retried_to_success(fast_clock, tmp_path):
     assert [entry["path"] for entry in action_posts(simulator)] == \
         [task_path(task["id"], "subtasks", subtask_id(task, POOL), "retry")]
     # Progress reaches ansible-playbook's output: the start, the action and periodic lines.
-    assert f"ocp_task_wait [Wait for the tasks and remediate by the policy]: waiting for 1 task(s): {task['id']}" \
+    assert f"ocp_task_wait: waiting for 1 task(s): {task['id']}" \
         in run.stdout
     assert f"task {task['id']}: sent retry of subtask" in run.stdout
 
@@ -97,12 +97,18 @@ def test_check_mode_reports_the_plan_and_sends_nothing(fast_clock, tmp_path):
     run, result = wait(simulator, tmp_path, [task["id"]], check=True, env=env, connection={},
                        policy={"rules": [RETRY_TIMEOUTS]}, verbosity=3)
 
-    assert result["changed"] is False and result["summary"]["unfinished"] == 1
+    # Changed: actions would be sent (as the action modules say in check mode).
+    assert result["changed"] is True and result["summary"]["unfinished"] == 1
+    assert result["summary"]["actions_would_send"] == 1
     [outcome] = result["tasks"]
     assert [(a["action"], a["result"]) for a in outcome["actions"]] == [("retry", "would_send")]
     assert action_posts(simulator) == []
     assert [entry["method"] for entry in simulator.journal()].count("GET") >= 1
     assert SECRETIVE_USER[1] not in run.output
+    # The progress says what would be done, and counts the FAILED task as failed, not running.
+    assert f"ocp_task_wait: task {task['id']}: would retry of subtask {subtask_id(task, POOL)}" in run.stdout
+    assert re.search(r"ocp_task_wait: checked \(check mode, nothing sent\) after \d+s: 0 running, 0 succeeded, "
+                     r"1 failed, 0 rolled back, 1 action\(s\) would be sent", run.stdout), run.stdout
 
 
 def test_timeout_reports_timed_out(fast_clock, tmp_path):
@@ -117,9 +123,18 @@ def test_timeout_reports_timed_out(fast_clock, tmp_path):
     assert 2 <= result["elapsed"] < 10
     assert action_posts(simulator) == []
     # Periodic progress lines name the task, its status and how far it got.
-    periodic = re.findall(r"ocp_task_wait \[.*\]: after \d+s: 1 running, .*task %d 'Create tenant' RUNNING \d+/7"
+    periodic = re.findall(r"ocp_task_wait: after \d+s: 1 running, .*task %d 'Create tenant' RUNNING \d+/7"
                           % task["id"], run.stdout)
     assert len(periodic) >= 2, run.stdout
+    # The end says it timed out, what still runs and for how long; so does the result.
+    [timed_out] = result["tasks"]
+    assert timed_out["status"] == "RUNNING"
+    [hung] = [s for s in timed_out["running_subtasks"] if s["name"] == POOL]
+    assert hung["status"] == "RUNNING" and hung["running_for"] > 0
+    assert re.search(r"ocp_task_wait: timed out after \d+s with 1 task\(s\) unfinished \(.*\): task %d 'Create "
+                     r"tenant' still RUNNING \('Create resource pool' running for \d+m\d\ds\)" % task["id"],
+                     run.stdout), run.stdout
+    assert "nothing left to wait for" not in run.stdout
 
 
 def test_invalid_policy_fails_before_any_request(fast_clock, tmp_path):
