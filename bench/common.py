@@ -31,9 +31,12 @@ SCENARIOS = BENCH / "scenarios"
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 # pylint: disable-next=wrong-import-position
-from harness import Simulator, basic_auth_vars, start_simulator  # noqa: E402  (needs the path above)
+from harness import ADMIN_USER, Simulator, basic_auth_vars, start_simulator  # noqa: E402  (needs the path above)
 
-__all__ = ["Simulator", "basic_auth_vars", "simulator", "run_playbook", "PlaybookRun", "parse_time", "median",
+# The simulator's administrator, for the benchmarks' own reads.
+ADMIN = ADMIN_USER
+
+__all__ = ["ADMIN", "Simulator", "basic_auth_vars", "simulator", "run_playbook", "PlaybookRun", "parse_time", "median",
            "percentile", "journal_requests", "ClockAnchor", "peak_rss_wrapper", "read_peaks", "utc_now_text"]
 
 TASKS_PATH = "/api/v2/tasks/instances"

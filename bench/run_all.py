@@ -85,9 +85,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started_text, started, load = utc_now_text(), time.monotonic(), os.getloadavg()
     if args.quick:
-        options = dict(calls=2, counts=[1, 5], uri_limit=60, clients=4, per_client=5)
+        options = dict(calls=2, counts=[1, 5], uri_limit=60, clients=4, per_client=5, beyond_a_page=0)
     else:
-        options = dict(calls=10, counts=[1, 10, 100, 500], uri_limit=120, clients=50, per_client=40)
+        options = dict(calls=10, counts=[1, 10, 100, 500], uri_limit=120, clients=50, per_client=40,
+                       beyond_a_page=2500)
 
     sections = []
     per_call = task_info_vs_uri.measure(options["calls"])
@@ -96,9 +97,10 @@ def main(argv=None) -> int:
 
     # Quick: tasks of a few seconds at most; the full run: 2 s to about 25 s, several poll intervals.
     speed, poll, seed = (60.0 if args.quick else 15.0), 2.0, 7
-    waits = wait_many.measure(options["counts"], options["uri_limit"], speed, poll, seed)
+    waits = wait_many.measure(options["counts"], options["uri_limit"], speed, poll, seed, options["beyond_a_page"])
     wait_command = (f"python bench/wait_many.py --counts {' '.join(map(str, options['counts']))} "
-                    f"--uri-time-limit {options['uri_limit']} --speed {speed:g} --poll {poll:g} --seed {seed}")
+                    f"--uri-time-limit {options['uri_limit']} --speed {speed:g} --poll {poll:g} --seed {seed} "
+                    f"--beyond-a-page {options['beyond_a_page']}")
     sections.append(wait_many.markdown(waits, wait_command, speed, poll, options["uri_limit"]))
     print(sections[-1], flush=True)
 
