@@ -33,6 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import default_max_sleep
 
 from fake_ocp import (  # pylint: disable=import-error
+    COUNTING,
     START,
     TIMEOUT_ERROR,
     FakeClock,
@@ -48,6 +49,14 @@ from fake_ocp import (  # pylint: disable=import-error
 RETRY_TIMEOUTS = {'rules': [{'name': 'transient', 'match': {'log': 'ERROR 4012'}, 'action': 'retry',
                              'max_attempts': 3}]}
 REFUSED = OcpIllegalStateError(status=400, code=20003, message='not supported in the READY state')
+
+
+@pytest.fixture(autouse=True, params=['ocp', 'every_run'])
+def run_time_counting(request):
+    """Every test under OCP's engine's runTime (a subtask retry leaves it) and under the older rule."""
+    COUNTING['default'] = request.param
+    yield request.param
+    COUNTING['default'] = 'ocp'
 
 
 def supervisor_for(api, raw_policy=None, timeout=60, sleep=1, check_mode=False, progress_interval=30, diff=False,
