@@ -39,12 +39,8 @@ def test_rollback_of_a_prohibit_rollback_task_is_400_20004(sim, api):
     assert error_of(api.post(f"{TASKS}/{task['id']}/rollback"), 400)["code"] == 20004
 
 
-@pytest.mark.parametrize("path", [
-    f"{TASKS}/999999",
-    f"{TASKS}/999999/subtasks/1/log",
-])
-def test_missing_task_or_subtask_is_404_20000(api, path):
-    assert error_of(api.get(path), 404)["code"] == 20000
+def test_missing_task_is_404_20000(api):
+    assert error_of(api.get(f"{TASKS}/999999"), 404)["code"] == 20000
 
 
 def test_missing_subtask_is_404_20000(api):

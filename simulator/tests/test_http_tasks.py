@@ -98,7 +98,7 @@ def test_subtask_log(api):
     task, subtask = failed_task(api)
     response = api.get(f"{TASKS}/{task['id']}/subtasks/{subtask['id']}/log")
     log = response.json()["data"]["log"]
-    assert log.startswith("############EXECUTE{")
+    assert log.startswith("############{EXECUTE}{")
     assert "ERROR 4012" in log
 
 

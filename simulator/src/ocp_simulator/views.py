@@ -5,6 +5,7 @@ serialize.py in the HTTP layer turns them into JSON.
 """
 
 from .errors import BadRequest
+from .model import prohibits_rollback
 
 NODE_TYPE = "JAVA_TASK"
 EXECUTOR = "10.0.0.100:8080"   # the OCP server that runs every task of the simulation
@@ -28,7 +29,11 @@ def _scrambled(subtasks):
 
 
 def subtask_view(subtask):
-    """SubtaskInstance."""
+    """SubtaskInstance, with the server's spellings `parallelIdx` and `downstreams`.
+
+    task-management.zh.md spells them `paralleIdx` and `downstream`; OCP Express's
+    SubtaskInstance model, which the server serialises, has `parallelIdx`/`downstreams`.
+    """
     siblings = subtask.task.subtasks
     return {
         "id": subtask.id,
@@ -41,9 +46,9 @@ def subtask_view(subtask):
         "executor": subtask.executor,
         "runTime": subtask.run_time,
         "nodeType": NODE_TYPE,
-        "paralleIdx": subtask.parallel_idx,
+        "parallelIdx": subtask.parallel_idx,
         "upstreams": [siblings[i].id for i in subtask.upstreams],
-        "downstream": [siblings[i].id for i in subtask.downstream],
+        "downstreams": [siblings[i].id for i in subtask.downstream],
         "prohibitRollback": subtask.spec.prohibit_rollback,
         "createTime": subtask.task.created,
         "startTime": subtask.started,
@@ -64,7 +69,7 @@ def task_view(task):
         "type": task.task_type,
         "operation": task.operation,
         "executor": EXECUTOR,
-        "prohibitRollback": task.prohibit_rollback,
+        "prohibitRollback": prohibits_rollback(task),
         "subtasks": [subtask_view(s) for s in _scrambled(task.subtasks)],
         "createTime": task.created,
         "startTime": task.started,
