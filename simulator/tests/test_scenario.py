@@ -58,7 +58,8 @@ def test_default_scenario_contents():
     assert scenario.clusters[0] == {"id": 1, "name": "obcluster", "obClusterId": 1001, "type": "PRIMARY"}
     assert {"sys", "t_app"} <= {tenant["name"] for tenant in scenario.tenants}
     assert scenario.http_faults == []
-    assert scenario.settings == {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10}
+    assert scenario.settings == {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
+                                 "run_time_counting": "ocp"}
 
     engine, clock = build("default")
     assert engine.clusters[1]["name"] == "obcluster"
@@ -110,6 +111,12 @@ def test_faults_scenario_has_one_task_per_fault_kind():
     assert (task["status"], task["operation"]) == ("FAILED", "ROLLBACK")
     with pytest.raises(IllegalAction):
         engine.retry_subtask(rollback_fails, by_name(engine, rollback_fails, "Check proxyro user")["id"])
+
+
+def test_run_time_counting_setting(tmp_path):
+    scenario = load_scenario(write(tmp_path, "settings: {run_time_counting: every_run}"))
+    assert build_engine(scenario, ManualClock()).run_time_counting == "every_run"
+    assert load_scenario(write(tmp_path, "")).settings["run_time_counting"] == "ocp"
 
 
 def test_the_same_scenario_and_seed_give_the_same_simulation():
@@ -165,6 +172,7 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
     ("settings: {speed: -1}", "settings.speed", "positive"),
     ("settings: {turbo: true}", "settings", "unknown key"),
     ("settings: {max_concurrency: 0}", "settings.max_concurrency", ">= 1"),
+    ("settings: {run_time_counting: twice}", "settings.run_time_counting", "every_run"),
     ("users: [{password: x}]", "users[0].name", "non-empty string"),
     ("users: [{name: a, access_keys: [{id: AK}]}]", "users[0].access_keys[0].secret", "string"),
     ("users: [{name: a, roles: TASK_VIEWER}]", "users[0].roles", "list"),

@@ -25,6 +25,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import errors
 from .auth import TASK_MANAGER, TASK_VIEWER, AuthenticationFailed, authenticate
+from .engine import RUN_TIME_COUNTINGS
 from .faults import FaultSpecError
 from .i18n import best_locale, translate
 from .serialize import dumps, envelope, error_body, format_timestamp, to_json_value
@@ -704,6 +705,25 @@ def admin_clock():
     engine.advance()
     return admin_json({"now": format_timestamp(clock.now()),
                        "speed": getattr(clock, "speed", None)})
+
+
+@admin_api.get("/settings")
+def admin_get_settings():
+    return admin_json({"run_time_counting": _state().engine.run_time_counting})
+
+
+@admin_api.post("/settings")
+def admin_change_settings():
+    """Change settings of the running simulator: {"run_time_counting": "ocp"|"every_run"}."""
+    body = _admin_body()
+    unknown = sorted(set(body) - {"run_time_counting"})
+    if unknown:
+        raise AdminError(f"unknown setting(s) {unknown}; known: ['run_time_counting']")
+    if "run_time_counting" in body:
+        if body["run_time_counting"] not in RUN_TIME_COUNTINGS:
+            raise AdminError(f"run_time_counting must be one of {list(RUN_TIME_COUNTINGS)}")
+        _state().engine.set_run_time_counting(body["run_time_counting"])
+    return admin_get_settings()
 
 
 @admin_api.post("/tasks")

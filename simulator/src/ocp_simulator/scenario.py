@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .engine import START_STATES, TASK_TYPES, TaskEngine
+from .engine import RUN_TIME_COUNTINGS, START_STATES, TASK_TYPES, TaskEngine
 from .errors import BadRequest, ScenarioError
 from .model import parse_faults
 from .templates import TEMPLATES, subtask_names
@@ -23,7 +23,8 @@ from .templates import TEMPLATES, subtask_names
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
 
-DEFAULT_SETTINGS = {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10}
+DEFAULT_SETTINGS = {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
+                    "run_time_counting": "ocp"}
 TOP_LEVEL_KEYS = ("settings", "users", "clusters", "tenants", "hosts", "tasks", "http_faults")
 TASK_KEYS = ("template", "cluster_id", "tenant_id", "host_ids", "name", "creator", "type",
              "prohibit_rollback", "count", "state", "faults")
@@ -82,7 +83,8 @@ def parse_scenario(raw, path="<scenario>"):
 def build_engine(scenario, clock):
     """A TaskEngine holding the scenario's inventory and tasks, timed by `clock`."""
     settings = scenario.settings
-    engine = TaskEngine(clock, seed=settings["seed"], max_concurrency=settings["max_concurrency"])
+    engine = TaskEngine(clock, seed=settings["seed"], max_concurrency=settings["max_concurrency"],
+                        run_time_counting=settings["run_time_counting"])
     for cluster in scenario.clusters:
         engine.clusters[cluster["id"]] = dict(cluster)
     for tenant in scenario.tenants:
@@ -166,6 +168,7 @@ def _settings(check, raw):
     check.integer(settings, "settings", "seed")
     check.integer(settings, "settings", "timezone_offset_minutes")
     check.integer(settings, "settings", "max_concurrency", minimum=1)
+    check.one_of(settings, "settings", "run_time_counting", RUN_TIME_COUNTINGS)
     return settings
 
 
