@@ -318,7 +318,7 @@ def test_rollback_is_refused_once_a_subtask_that_prohibits_it_has_run(manual_sim
     assert detail(manual_api, task["id"])["prohibitRollback"] is True
     response = manual_api.post(f"{TASKS}/{task['id']}/rollback")
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == 20004
+    assert response.json()["error"] == {"code": 20004, "message": f"Task {task['id']} can not rollback."}
     running = manual_api.post(f"{TASKS}/{task['id']}/retry")
     assert running.status_code == 200
 

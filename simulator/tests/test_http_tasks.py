@@ -41,6 +41,13 @@ def test_status_filter_accepts_commas_and_repeats(api):
     assert listing(api, status="RUNNING")["contents"] == []
 
 
+def test_status_filter_ignores_case_and_unknown_values_match_nothing(api):
+    assert names(listing(api, status="failed")) == {"Create tenant t_meta"}
+    assert names(listing(api, status="Failed,DONE")) == {"Create tenant t_meta"}
+    assert listing(api, status="DONE")["contents"] == []
+    assert listing(api, status="DONE,nope")["page"]["totalElements"] == 0
+
+
 def test_type_filter(api):
     assert listing(api, type="MANUAL")["page"]["totalElements"] == 3
     assert listing(api, type="SYS_SCHEDULED")["contents"] == []
@@ -165,11 +172,13 @@ def test_upgrade_cluster_starts_a_task(api):
     assert api.post("/api/v2/ob/clusters/1/upgrade", json={}).status_code == 400
 
 
-def test_take_over_cluster_starts_a_task(api):
+def test_take_over_cluster_starts_a_task_and_answers_the_cluster_id(api):
     body = {"address": "10.0.0.9", "port": 2881, "rootSysPassword": "pw"}
     response = api.post("/api/v2/ob/clusters/takeOver", json=body)
     assert response.status_code == 200, response.text
-    assert response.json()["data"]["status"] == "RUNNING"
+    data = response.json()["data"]
+    assert data["status"] == "RUNNING"
+    assert data["clusterId"] == data["cluster"]["id"] and data["cluster"]["name"] == "cluster_10.0.0.9"
 
 
 def test_batch_create_hosts_starts_one_task_per_host(api):
@@ -194,3 +203,4 @@ def test_task_starters_need_the_manager_role(viewer_api):
 def test_admin_created_task_appears_in_the_list(sim, api):
     task = admin_create_task(sim, template="backup", cluster_id=1, tenant_id=1002)
     assert task["id"] in ids(listing(api, tenantId=1002, size=2000))
+

@@ -1,10 +1,13 @@
 """The Flask application: OCP's task API over the engine, plus probes and the admin API.
 
 Request lifecycle (see `create_app`):
-  1. `_begin_request`: trace id, locale, then injected faults (which may answer instead).
-  2. routing: an unknown URL is answered like OCP's web console (HTTP 200, HTML page).
-  3. the view: authenticate + check the role (`requires`), parse parameters the way
-     Spring would (400 on a type mismatch), call the engine (which advances itself).
+  1. `_begin_request`: trace id, locale, then injected faults (which may answer instead),
+     then authentication of every `/api/**` path but the two probes, before routing, as
+     OCP's security filter does: without credentials even an unknown API path is a 401.
+  2. routing (a trailing slash matches, as in Spring Boot 2): an unknown URL is answered
+     like OCP's web console (HTTP 200, HTML page).
+  3. the view: check the role (`requires`), parse parameters the way Spring would (400 on
+     a type mismatch), call the engine (which advances itself).
   4. errors of every kind become OCP's error envelope (`_register_error_handlers`).
   5. `_finish_request`: the journal and the optional request log.
 """
@@ -28,10 +31,12 @@ from .auth import TASK_MANAGER, TASK_VIEWER, AuthenticationFailed, authenticate
 from .engine import RUN_TIME_COUNTINGS
 from .faults import FaultSpecError
 from .i18n import best_locale, translate
+from .info import build_info
 from .serialize import dumps, envelope, error_body, format_timestamp, to_json_value
 
 ADMIN_PREFIX = "/__simulator__"
-TASK_STATUSES = ("RUNNING", "FAILED", "SUCCESSFUL")
+# The only API paths OCP answers without credentials.
+PUBLIC_API_PATHS = ("/api/status", "/api/v2/time")
 TASK_TYPES = ("MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED")
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 2000
@@ -94,10 +99,14 @@ def bad_parameter(detail):
 def create_app(state):
     app = Flask(__name__)
     app.extensions["ocp_simulator"] = state
+    # Spring Boot 2 matches `/api/v2/tasks/instances/` to the list; "//" matches nothing.
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
     app.before_request(_begin_request)
     app.after_request(_finish_request)
     _register_error_handlers(app)
     app.register_blueprint(probes)
+    app.register_blueprint(info_api)
     app.register_blueprint(task_api)
     app.register_blueprint(task_starters)
     if state.admin:
@@ -113,6 +122,12 @@ def _is_admin_request():
     return request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
 
 
+def _needs_authentication():
+    """Every `/api/**` path, known or not, except the probes (OCP's security filter)."""
+    path = request.path
+    return path.startswith("/api/") and path.rstrip("/") not in PUBLIC_API_PATHS
+
+
 # ---------------------------------------------------------------- request lifecycle
 
 def _begin_request():
@@ -125,9 +140,13 @@ def _begin_request():
     if _is_admin_request():
         return None
     g.fault = _state().faults.decide(request.method, request.path)
-    if g.fault is None or g.fault.after_handling:
-        return None
-    return _apply_fault(g.fault)
+    if g.fault is not None and not g.fault.after_handling:
+        answer = _apply_fault(g.fault)
+        if answer is not None:
+            return answer
+    if _needs_authentication():
+        g.identity = authenticate(request, _state().users)
+    return None
 
 
 def _apply_fault(decision):
@@ -197,12 +216,18 @@ def _finish_request(response):
 
 # ---------------------------------------------------------------- responses
 
-def _envelope_fields(http_status, **fields):
+def _envelope_fields(http_status, traced=True, **fields):
+    """The envelope; `traced=False` for answers written before OCP's tracing starts.
+
+    OCP's security filter answers a 401 before TraceHandlerInterceptor has run, so that
+    envelope has an empty traceId and a duration of 0 (OCP Express
+    CustomAuthenticationEntryPoint, TraceUtils).
+    """
     return envelope(
         status=http_status,
         timestamp=_state().clock.now(),
-        duration_ms=int((time.monotonic() - g.started) * 1000),
-        trace_id=g.trace_id,
+        duration_ms=int((time.monotonic() - g.started) * 1000) if traced else 0,
+        trace_id=g.trace_id if traced else "",
         server=request.environ.get("SERVER_NAME", ""),
         **fields,
     )
@@ -214,8 +239,9 @@ def success_response(data=None):
     return Response(dumps(body), status=200, mimetype="application/json")
 
 
-def failure_response(http_status, code, message):
-    body = _envelope_fields(http_status, successful=False, error=error_body(code, message))
+def failure_response(http_status, code, message, traced=True, **extra):
+    body = _envelope_fields(http_status, traced, successful=False,
+                            error=error_body(code, message, **extra))
     return Response(dumps(body), status=http_status, mimetype="application/json")
 
 
@@ -245,8 +271,12 @@ def _register_error_handlers(app):
     def unauthenticated(error):
         # The reason helps whoever runs the simulator; OCP tells the client nothing more.
         auth_log.info("401 for %s %s: %s", request.method, request.path, error)
+        # debugMessage is Spring Security's exception text (ApiError(message, exception)).
+        given = bool(request.headers.get("Authorization"))
+        debug = "Bad credentials" if given else "Full authentication is required to access this resource"
         # Deliberately no WWW-Authenticate header: OCP sends none.
-        return failure_response(401, 0, translate("unauthorized", g.locale))
+        return failure_response(401, 0, translate("unauthorized", g.locale), traced=False,
+                                debugMessage=debug)
 
     @app.errorhandler(errors.SimError)
     def engine_error(error):
@@ -278,12 +308,13 @@ def _register_error_handlers(app):
 # ---------------------------------------------------------------- auth and parameters
 
 def requires(role):
-    """Authenticate the caller (401) and require `role` (403/30014) before the view runs."""
+    """Require an authenticated caller (401) with `role` (403/30014) before the view runs."""
     def decorate(view):
         @wraps(view)
         def guarded(**kwargs):
-            g.identity = authenticate(request, _state().users)
-            if not g.identity.has_role(role):
+            if g.identity is None:
+                g.identity = authenticate(request, _state().users)
+            if role is not None and not g.identity.has_role(role):
                 raise ApiError(403, 30014, "forbidden", role=role)
             return view(**kwargs)
         return guarded
@@ -309,17 +340,18 @@ def optional_text_arg(name):
     return request.args.get(name) or None
 
 
-def enum_values_arg(name, allowed):
-    """An enum array parameter, sent comma-separated and/or repeated; unknown values -> 400."""
+def status_values_arg(name):
+    """Task states, comma-separated and/or repeated, in any case; None when not sent.
+
+    OCP Express splits the value on "," and maps each part with TaskState.fromValue
+    (equalsIgnoreCase); an unknown value becomes null and matches no task (no 400).
+    """
     values = [
-        value.strip()
+        value.strip().upper()
         for sent in request.args.getlist(name)
         for value in sent.split(",")
         if value.strip()
     ]
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise bad_parameter(f"{name} must be among {', '.join(allowed)}, got {unknown[0]!r}")
     return values or None
 
 
@@ -384,6 +416,17 @@ def time_probe():
     return Response(format_timestamp(_state().clock.now()), mimetype="text/plain")
 
 
+info_api = Blueprint("info", __name__)
+
+
+@info_api.get("/api/v2/info")
+@requires(None)
+def build_info_view():
+    """OCP's build information: a bare JSON object, not the envelope (see info.py)."""
+    body = to_json_value({**build_info(), "server": request.environ.get("SERVER_NAME", "")})
+    return Response(json.dumps(body, sort_keys=True), mimetype="application/json")
+
+
 # ---------------------------------------------------------------- the eight task endpoints
 
 task_api = Blueprint("tasks", __name__, url_prefix="/api/v2/tasks/instances")
@@ -395,7 +438,7 @@ def list_tasks():
     page, size = page_args()
     contents, total = _state().engine.list_tasks(
         name=optional_text_arg("name"),
-        statuses=enum_values_arg("status", TASK_STATUSES),
+        statuses=status_values_arg("status"),
         task_type=enum_arg("type", TASK_TYPES),
         cluster_name=optional_text_arg("clusterName"),
         cluster_id=optional_long_arg("clusterId"),
@@ -503,7 +546,9 @@ def take_over_cluster():
         cluster_id = _add_cluster(engine, body.get("clusterName") or f"cluster_{address}")
         task_id = engine.create_task("take_over_cluster", cluster_id=cluster_id,
                                      creator=_creator())
-        return success_response(engine.get_task(task_id))
+        task = engine.get_task(task_id)
+    # obdeploy reads data.clusterId from this answer.
+    return success_response({**task, "clusterId": cluster_id})
 
 
 @task_starters.post("/compute/hosts/batchCreate")

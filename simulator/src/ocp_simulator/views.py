@@ -110,8 +110,13 @@ def _contains(haystack, needle):
 
 
 def _matcher(name, statuses, task_type, cluster_name, cluster_id, tenant_name, tenant_id, host_id):
-    """A predicate for the given filters; a filter left as None (or empty) matches all."""
-    statuses = set(statuses) if statuses else None
+    """A predicate for the given filters; a filter left as None matches all.
+
+    `statuses` are upper-case already; values that are no task status match nothing
+    (OCP Express TaskState.fromValue turns them into null), so an empty list or a list
+    of unknown values selects no task.
+    """
+    statuses = set(statuses) if statuses is not None else None
     tenant_name = tenant_name.lower() if tenant_name is not None else None
 
     def matches(task):
