@@ -160,7 +160,10 @@ def _apply_fault(decision):
     if decision.action == "invalid_json":
         return _truncated_json_response()
     if decision.action == "status":
-        return _failure_status_response(decision.status)
+        response = _failure_status_response(decision.status)
+        if decision.retry_after is not None:
+            response.headers["Retry-After"] = decision.retry_after
+        return response
     return None
 
 
