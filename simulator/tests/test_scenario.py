@@ -113,6 +113,28 @@ def test_faults_scenario_has_one_task_per_fault_kind():
         engine.retry_subtask(rollback_fails, by_name(engine, rollback_fails, "Check proxyro user")["id"])
 
 
+def test_demo_scenario_makes_a_showcase_tenant_fail_once_at_its_resource_pool():
+    scenario = load_scenario(SCENARIO_DIR / "demo.yaml")
+    [entry] = scenario.start_faults
+    assert entry.matches("create_tenant", "t_showcase") and not entry.matches("create_tenant", "t_other")
+    [fault] = entry.faults["Create resource pool"]
+    assert fault["fail_attempts"] == [1, 1] and fault["message"].startswith("ERROR 4012 (HY000): Timeout")
+
+
+def test_start_faults_are_parsed_in_order_with_an_optional_match(tmp_path):
+    scenario = load_scenario(write(tmp_path, VALID + textwrap.dedent("""
+        start_faults:
+          - {template: upgrade_cluster, faults: {Check cluster health: [{fail_attempts: [1, 1]}]}}
+          - template: create_tenant
+            match: {name: "t_fail*"}
+            faults: {Create tenant: [{hang: true}]}
+        """)))
+    every_upgrade, failing_tenants = scenario.start_faults
+    assert (every_upgrade.template, every_upgrade.name_glob) == ("upgrade_cluster", None)
+    assert every_upgrade.matches("upgrade_cluster", "any cluster")
+    assert failing_tenants.name_glob == "t_fail*" and failing_tenants.matches("create_tenant", "t_fail_2")
+
+
 def test_run_time_counting_setting(tmp_path):
     scenario = load_scenario(write(tmp_path, "settings: {run_time_counting: every_run}"))
     assert build_engine(scenario, ManualClock()).run_time_counting == "every_run"
@@ -173,6 +195,20 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
     ("settings: {turbo: true}", "settings", "unknown key"),
     ("settings: {max_concurrency: 0}", "settings.max_concurrency", ">= 1"),
     ("settings: {run_time_counting: twice}", "settings.run_time_counting", "every_run"),
+    ("start_faults: {template: create_tenant}", "start_faults", "list"),
+    ("start_faults: [create_tenant]", "start_faults[0]", "mapping"),
+    ("start_faults: [{template: backup, faults: {Start log archive: [{hang: true}]}}]",
+     "start_faults[0].template", "create_tenant"),
+    ("start_faults: [{template: create_tenant, when: now, faults: {}}]", "start_faults[0]", "unknown key"),
+    ("start_faults: [{template: create_tenant}]", "start_faults[0].faults", "subtask names"),
+    ("start_faults: [{template: create_tenant, match: {tenant: t1}, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].match", "only `name`"),
+    ("start_faults: [{template: create_tenant, match: {name: 7}, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].match.name", "glob"),
+    ("start_faults: [{template: add_hosts, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].faults", "no subtask named"),
+    ("start_faults: [{template: add_hosts, faults: {Install OCP agent: [{fail_attempts: [0, 1]}]}}]",
+     "start_faults[0].faults", "1 <= N <= M"),
     ("users: [{password: x}]", "users[0].name", "non-empty string"),
     ("users: [{name: a, access_keys: [{id: AK}]}]", "users[0].access_keys[0].secret", "string"),
     ("users: [{name: a, roles: TASK_VIEWER}]", "users[0].roles", "list"),

@@ -18,7 +18,7 @@ import re
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import wraps
 
@@ -33,6 +33,7 @@ from .faults import FaultSpecError
 from .i18n import best_locale, translate
 from .info import build_info
 from .serialize import dumps, envelope, error_body, format_timestamp, to_json_value
+from .start_faults import StartFaults
 
 ADMIN_PREFIX = "/__simulator__"
 # The only API paths OCP answers without credentials.
@@ -79,6 +80,7 @@ class SimulatorState:
     journal: object         # journal.Journal
     faults: object          # faults.FaultInjector
     admin: bool = False
+    start_faults: object = field(default_factory=StartFaults)  # start_faults.StartFaults
 
 
 class ApiError(Exception):
@@ -519,7 +521,8 @@ def create_tenant(cluster_id):
         _require_cluster(engine, cluster_id)
         tenant_id = _add_tenant(engine, cluster_id, params["name"], params["mode"])
         task_id = engine.create_task("create_tenant", cluster_id=cluster_id,
-                                     tenant_id=tenant_id, creator=_creator())
+                                     tenant_id=tenant_id, creator=_creator(),
+                                     faults=_start_faults("create_tenant", params["name"]))
         task = engine.get_task(task_id)
     return success_response({**task, "tenantId": tenant_id})
 
@@ -532,8 +535,9 @@ def upgrade_cluster(cluster_id):
     engine = _state().engine
     with engine.lock:
         _require_cluster(engine, cluster_id)
+        faults = _start_faults("upgrade_cluster", engine.clusters[cluster_id]["name"])
         task_id = engine.create_task("upgrade_cluster", cluster_id=cluster_id,
-                                     creator=_creator())
+                                     creator=_creator(), faults=faults)
         return success_response(engine.get_task(task_id))
 
 
@@ -545,10 +549,12 @@ def take_over_cluster():
     _required_int(body, "port")
     _required_text(body, "rootSysPassword")
     engine = _state().engine
+    name = body.get("clusterName") or f"cluster_{address}"
     with engine.lock:
-        cluster_id = _add_cluster(engine, body.get("clusterName") or f"cluster_{address}")
+        cluster_id = _add_cluster(engine, name)
         task_id = engine.create_task("take_over_cluster", cluster_id=cluster_id,
-                                     creator=_creator())
+                                     creator=_creator(),
+                                     faults=_start_faults("take_over_cluster", name))
         task = engine.get_task(task_id)
     # obdeploy reads data.clusterId from this answer.
     return success_response({**task, "clusterId": cluster_id})
@@ -566,13 +572,19 @@ def batch_create_hosts():
         tasks = []
         for address in addresses:
             host_id = _add_host(engine, address)
-            task_id = engine.create_task("add_hosts", host_ids=[host_id], creator=_creator())
+            task_id = engine.create_task("add_hosts", host_ids=[host_id], creator=_creator(),
+                                         faults=_start_faults("add_hosts", address))
             tasks.append(engine.get_task(task_id))
     return success_response({"contents": tasks})
 
 
 def _creator():
     return g.identity.user
+
+
+def _start_faults(template, name):
+    """The scenario's start_faults for the task this call starts (None: no faults)."""
+    return _state().start_faults.faults_for(template, name)
 
 
 def _object_body():

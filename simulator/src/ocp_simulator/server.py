@@ -16,6 +16,7 @@ from .errors import BadRequest, ScenarioError
 from .faults import FaultInjector, FaultSpecError
 from .journal import Journal
 from .scenario import build_engine, load_scenario
+from .start_faults import StartFaults
 from .tls import make_ssl_context
 
 
@@ -58,7 +59,7 @@ class SimulatorServer:
         self.journal = Journal()
         self.faults = _fault_injector(scenario, settings["seed"])
         state = SimulatorState(self.engine, self.clock, UserDirectory(scenario.users),
-                               self.journal, self.faults, admin)
+                               self.journal, self.faults, admin, StartFaults(scenario.start_faults))
         ssl_context, self.ca_path = make_ssl_context(ca_out) if tls else (None, None)
         self._server = make_server(host, port, create_app(state), threaded=True,
                                    ssl_context=ssl_context,
