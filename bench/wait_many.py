@@ -66,7 +66,7 @@ def create_tasks(sim, count: int, seed: int) -> list[int]:
 def final_tasks(sim, ids: list[int]) -> dict[int, dict]:
     """The tasks as OCP shows them now (one list query, after the journal was read)."""
     response = requests.get(sim.url + TASKS_PATH, params={"size": 2000, "sort": "id,desc"},
-                            auth=("admin", "admin"), timeout=60)
+                            auth=("admin", "OcpSim-Admin-2026"), timeout=60)
     response.raise_for_status()
     wanted = set(ids)
     return {task["id"]: task for task in response.json()["data"]["contents"] if task["id"] in wanted}

@@ -213,7 +213,7 @@ def test_admin_created_task_appears_in_the_list(sim, api):
 
 def test_demo_start_faults_fail_a_showcase_tenant_once_at_its_resource_pool():
     with SimulatorServer(scenario_path=str(SCENARIO_DIR / "demo.yaml"), port=0, clock=ManualClock()) as sim:
-        api = Client(sim.url, auth=("admin", "admin"))
+        api = Client(sim.url, auth=("admin", "OcpSim-Admin-2026"))
         created = {}
         for name in ("t_showcase", "t_plain"):
             response = api.post("/api/v2/ob/clusters/1/tenants/createTenant", json=tenant_body(name))

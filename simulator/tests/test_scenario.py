@@ -50,11 +50,12 @@ def test_shipped_scenarios_load(name):
 def test_default_scenario_contents():
     scenario = load_scenario()
     admin, viewer = scenario.users
-    assert (admin["name"], admin["password"]) == ("admin", "admin")
+    # Not a common word: Ansible's no_log would mask every "admin" in playbook output.
+    assert (admin["name"], admin["password"]) == ("admin", "OcpSim-Admin-2026")
     assert set(admin["roles"]) == {"TASK_MANAGER", "TASK_VIEWER"}
     assert admin["access_keys"] == [{"id": "AKDEMOADMIN0000000001",
                                      "secret": "SKdemoAdminSecret0000000000000000000001"}]
-    assert (viewer["name"], viewer["password"], viewer["roles"]) == ("viewer", "viewer", ["TASK_VIEWER"])
+    assert (viewer["name"], viewer["password"], viewer["roles"]) == ("viewer", "OcpSim-Viewer-2026", ["TASK_VIEWER"])
     assert scenario.clusters[0] == {"id": 1, "name": "obcluster", "obClusterId": 1001, "type": "PRIMARY"}
     assert {"sys", "t_app"} <= {tenant["name"] for tenant in scenario.tenants}
     assert scenario.http_faults == []
@@ -111,6 +112,12 @@ def test_faults_scenario_has_one_task_per_fault_kind():
     assert (task["status"], task["operation"]) == ("FAILED", "ROLLBACK")
     with pytest.raises(IllegalAction):
         engine.retry_subtask(rollback_fails, by_name(engine, rollback_fails, "Check proxyro user")["id"])
+
+
+def test_every_built_in_scenario_avoids_common_word_passwords():
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        users = {user["name"]: user["password"] for user in load_scenario(path).users}
+        assert users == {"admin": "OcpSim-Admin-2026", "viewer": "OcpSim-Viewer-2026"}, path.name
 
 
 def test_demo_scenario_makes_a_showcase_tenant_fail_once_at_its_resource_pool():

@@ -1,7 +1,7 @@
 """Run the simulator in-process: a Werkzeug threaded server in a daemon thread.
 
     with SimulatorServer(port=0) as sim:
-        requests.get(sim.url + "/api/v2/tasks/instances", auth=("admin", "admin"))
+        requests.get(sim.url + "/api/v2/tasks/instances", auth=("admin", "OcpSim-Admin-2026"))
 """
 
 import threading
