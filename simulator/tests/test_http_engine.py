@@ -52,8 +52,8 @@ def separators(lines):
 
 def failing_pool(sim, first=1, last=1, **options):
     """A create_tenant task whose resource pool fails runs first..last; run an hour."""
-    task = admin_create_task(sim, template="create_tenant", cluster_id=1, **options,
-                             faults={POOL: [{"fail_attempts": [first, last], "message": "ERROR 4012 (HY000): Timeout"}]})
+    faults = {POOL: [{"fail_attempts": [first, last], "message": "ERROR 4012 (HY000): Timeout"}]}
+    task = admin_create_task(sim, template="create_tenant", cluster_id=1, faults=faults, **options)
     admin_advance(sim, 3600)
     return task["id"]
 
