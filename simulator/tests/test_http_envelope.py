@@ -152,7 +152,7 @@ def test_a_401_has_an_empty_trace_id_and_zero_duration(sim):
 def test_without_credentials_every_api_path_is_a_401(sim):
     for method, path in (("GET", "/api/v2/tasks/instances"), ("GET", "/api/v2/no/such/thing"),
                          ("POST", "/api/v2/no/such/thing"), ("GET", "/api/v1/tasks/instances"),
-                         ("DELETE", "/api/v2/tasks/instances/1"), ("GET", "/api/v2/info")):
+                         ("DELETE", "/api/v2/tasks/instances/1"), ("GET", "/api/v2/info"), ("GET", "/api")):
         response = requests.request(method, sim.url + path, timeout=10)
         assert response.status_code == 401, (method, path)
         assert response.headers["Content-Type"].startswith("application/json")

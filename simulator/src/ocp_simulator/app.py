@@ -127,7 +127,7 @@ def _is_admin_request():
 def _needs_authentication():
     """Every `/api/**` path, known or not, except the probes (OCP's security filter)."""
     path = request.path
-    return path.startswith("/api/") and path.rstrip("/") not in PUBLIC_API_PATHS
+    return (path == "/api" or path.startswith("/api/")) and path.rstrip("/") not in PUBLIC_API_PATHS
 
 
 # ---------------------------------------------------------------- request lifecycle
