@@ -23,7 +23,7 @@ from ocp_simulator.scenario import SCENARIO_DIR
 from ocp_simulator.server import SimulatorServer
 
 TASKS = "/api/v2/tasks/instances"
-AUTH = ("admin", "admin")
+AUTH = ("admin", "OcpSim-Admin-2026")
 
 
 def timed_get(session, url, **params):

@@ -3,6 +3,7 @@
 Every test gets a fresh server (port 0) on a small scenario written here, so tests do not
 depend on the built-in default scenario and can change state freely. Time only moves
 through the admin clock endpoint in ways the assertions do not depend on: no sleeps.
+`manual_sim` serves on a ManualClock, for tests that check times exactly.
 """
 
 import base64
@@ -15,6 +16,7 @@ import pytest
 import requests
 import yaml
 
+from ocp_simulator.clock import ManualClock
 from ocp_simulator.server import SimulatorServer
 
 ADMIN = ("admin", "admin-pw")
@@ -78,8 +80,21 @@ def sim(scenario_file):
 
 
 @pytest.fixture
+def manual_sim(scenario_file):
+    """The simulator on a clock that only moves through POST /__simulator__/clock."""
+    with SimulatorServer(scenario_path=str(scenario_file), port=0, admin=True,
+                         clock=ManualClock()) as server:
+        yield server
+
+
+@pytest.fixture
 def api(sim):
     return Client(sim.url, auth=ADMIN)
+
+
+@pytest.fixture
+def manual_api(manual_sim):
+    return Client(manual_sim.url, auth=ADMIN)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 
 from ocp_simulator.clock import ManualClock, SimClock
 from ocp_simulator.engine import FIRST_SUBTASK_ID, TaskEngine
+from ocp_simulator.javatime import offset_date_time_string
 from ocp_simulator.errors import BadRequest, IllegalAction, NotFound, RollbackProhibited
 
 HOUR = 3600
@@ -53,13 +54,13 @@ def step_until(clock, engine, condition, step=0.5, limit=4 * HOUR):
 
 def subtask(engine, task_id, name, parallel_idx=-1):
     for candidate in engine.get_task(task_id)["subtasks"]:
-        if candidate["name"] == name and candidate["paralleIdx"] == parallel_idx:
+        if candidate["name"] == name and candidate["parallelIdx"] == parallel_idx:
             return candidate
     raise AssertionError(f"no subtask {name!r}/{parallel_idx} in task {task_id}")
 
 
 def in_order(task):
-    return sorted(task["subtasks"], key=lambda s: (s["seriesId"], s["paralleIdx"]))
+    return sorted(task["subtasks"], key=lambda s: (s["seriesId"], s["parallelIdx"]))
 
 
 def failing(name, first=1, last=1000, message="boom"):
@@ -131,26 +132,26 @@ def test_subtasks_run_in_dependency_order_and_the_task_succeeds(engine, clock):
 def test_parallel_branches_share_a_series_and_depend_on_their_own_branch(engine):
     task = engine.get_task(engine.create_task("create_cluster", cluster_id=1))
     installs = [s for s in task["subtasks"] if s["name"] == "Install OceanBase package"]
-    checks = {s["paralleIdx"]: s for s in task["subtasks"] if s["name"] == "Check host environment"}
-    assert sorted(s["paralleIdx"] for s in installs) == [0, 1, 2]
+    checks = {s["parallelIdx"]: s for s in task["subtasks"] if s["name"] == "Check host environment"}
+    assert sorted(s["parallelIdx"] for s in installs) == [0, 1, 2]
     assert len({s["seriesId"] for s in installs}) == 1
     for install in installs:
-        assert install["upstreams"] == [checks[install["paralleIdx"]]["id"]]
-        assert install["id"] in checks[install["paralleIdx"]]["downstream"]
+        assert install["upstreams"] == [checks[install["parallelIdx"]]["id"]]
+        assert install["id"] in checks[install["parallelIdx"]]["downstreams"]
     bootstrap = subtask(engine, task["id"], "Bootstrap cluster")
     starts = [s["id"] for s in task["subtasks"] if s["name"] == "Start observer"]
     assert sorted(bootstrap["upstreams"]) == sorted(starts)
-    assert bootstrap["paralleIdx"] == -1
+    assert bootstrap["parallelIdx"] == -1
 
 
 def test_upstreams_and_downstream_mirror_each_other(engine):
     task = engine.get_task(engine.create_task("upgrade_cluster", cluster_id=1))
     by_id = {s["id"]: s for s in task["subtasks"]}
     for s in task["subtasks"]:
-        for downstream in s["downstream"]:
+        for downstream in s["downstreams"]:
             assert s["id"] in by_id[downstream]["upstreams"]
         for upstream in s["upstreams"]:
-            assert s["id"] in by_id[upstream]["downstream"]
+            assert s["id"] in by_id[upstream]["downstreams"]
             assert by_id[upstream]["seriesId"] < s["seriesId"]
 
 
@@ -220,18 +221,29 @@ def test_automatic_retries_run_out_after_retry_count(engine, clock):
         assert (install["status"], install["runTime"]) == ("FAILED", 2)
 
 
-def test_a_run_past_its_timeout_is_cancelled(engine, clock):
+def test_a_run_past_its_timeout_fails_with_its_operation_unchanged(engine, clock):
     task_id = engine.create_task("backup", tenant_id=1002, faults={"Start log archive": [{"timeout": True}]})
     step_until(clock, engine, lambda: subtask(engine, task_id, "Start log archive")["status"] == "RUNNING")
     started = subtask(engine, task_id, "Start log archive")
     assert started["timeout"] == 600
-    run(clock, engine, 609)
+    run(clock, engine, 599)
     assert subtask(engine, task_id, "Start log archive")["status"] == "RUNNING"
     run(clock, engine, 2)
     timed_out = subtask(engine, task_id, "Start log archive")
-    assert (timed_out["status"], timed_out["operation"]) == ("FAILED", "CANCEL")
-    assert timed_out["finishTime"] == started["startTime"] + timedelta(seconds=610)
+    assert (timed_out["status"], timed_out["operation"]) == ("FAILED", "EXECUTE")
+    assert timed_out["finishTime"] == started["startTime"] + timedelta(seconds=600)
     assert engine.get_task(task_id)["status"] == "FAILED"
+
+
+def test_a_timed_out_run_is_retried_automatically_while_retries_remain(engine, clock):
+    # "Install OceanBase package" has retryCount 1 and a 1800 s timeout.
+    task_id = engine.create_task("create_cluster", cluster_id=1, host_ids=[1],
+                                 faults={"Install OceanBase package": [{"timeout": True}]})
+    step_until(clock, engine, lambda: subtask(engine, task_id, "Install OceanBase package", 0)["runTime"] == 2)
+    retried = subtask(engine, task_id, "Install OceanBase package", 0)
+    assert (retried["status"], retried["operation"]) == ("READY", "RETRY")
+    run(clock, engine)
+    assert engine.get_task(task_id)["status"] == "SUCCESSFUL"
 
 
 def test_a_hung_subtask_runs_until_cancelled_then_a_retry_succeeds(engine, clock):
@@ -244,12 +256,15 @@ def test_a_hung_subtask_runs_until_cancelled_then_a_retry_succeeds(engine, clock
     assert subtask(engine, task_id, "Install OCP agent", 0)["status"] == "CANCELING"
     assert engine.get_task(task_id)["status"] == "RUNNING"
     run(clock, engine, 1)
+    marked = subtask(engine, task_id, "Install OCP agent", 0)
+    assert (marked["status"], marked["operation"], marked["startTime"]) == ("RUNNING", "CANCEL", hung["startTime"])
+    run(clock, engine, 1)
     cancelled = subtask(engine, task_id, "Install OCP agent", 0)
     assert (cancelled["status"], cancelled["operation"]) == ("FAILED", "CANCEL")
     assert engine.get_task(task_id)["status"] == "FAILED"
 
     retried = engine.retry_subtask(task_id, hung["id"])
-    assert (retried["status"], retried["operation"], retried["runTime"]) == ("READY", "RETRY", 2)
+    assert (retried["status"], retried["operation"], retried["runTime"]) == ("READY", "RETRY", 1)
     run(clock, engine)
     assert engine.get_task(task_id)["status"] == "SUCCESSFUL"
 
@@ -263,7 +278,9 @@ def test_cancel_while_parallel_branches_run_fails_the_task_once_they_end(engine,
     task = engine.get_task(task_id)
     assert task["status"] == "FAILED"
     assert subtask(engine, task_id, "Save host info")["status"] == "PENDING"
-    assert subtask(engine, task_id, "Check OCP agent status", 1)["status"] == "SUCCESSFUL"
+    # The other branch's running subtasks end, but nothing new starts once one has FAILED.
+    assert subtask(engine, task_id, "Check host connectivity", 1)["status"] == "SUCCESSFUL"
+    assert subtask(engine, task_id, "Install OCP agent", 1)["status"] == "PENDING"
 
 
 # ----------------------------------------------------------------- operator actions
@@ -287,8 +304,9 @@ def test_task_retry_reruns_every_failed_subtask(engine, clock):
     task_id = engine.create_task("add_hosts", host_ids=[1, 2], faults=failing("Check host OS", 1, 1))
     run(clock, engine)
     assert engine.get_task(task_id)["status"] == "FAILED"
+    finished_at = engine.get_task(task_id)["finishTime"]
     task = engine.retry_task(task_id)
-    assert (task["status"], task["operation"], task["finishTime"]) == ("RUNNING", "RETRY", None)
+    assert (task["status"], task["operation"], task["finishTime"]) == ("RUNNING", "RETRY", finished_at)
     for idx in (0, 1):
         retried = subtask(engine, task_id, "Check host OS", idx)
         assert (retried["status"], retried["operation"], retried["runTime"]) == ("READY", "RETRY", 2)
@@ -303,7 +321,7 @@ def test_subtask_retry_returns_the_subtask_and_resumes_the_task(engine, clock):
     failed = subtask(engine, task_id, "Create resource pool")
     retried = engine.retry_subtask(task_id, failed["id"])
     assert retried["id"] == failed["id"]
-    assert (retried["status"], retried["operation"], retried["runTime"]) == ("READY", "RETRY", 2)
+    assert (retried["status"], retried["operation"], retried["runTime"]) == ("READY", "RETRY", 1)
     task = engine.get_task(task_id)
     assert (task["status"], task["operation"]) == ("RUNNING", "EXECUTE")
     run(clock, engine)
@@ -315,7 +333,7 @@ def test_subtask_endpoints_ignore_the_task_id_in_the_path(engine, clock):
     other_task = tenant_task(engine)
     run(clock, engine)
     failed = subtask(engine, task_id, "Create resource pool")
-    assert engine.get_subtask_log(other_task, failed["id"]).startswith("############EXECUTE")
+    assert engine.get_subtask_log(other_task, failed["id"]).startswith("############{EXECUTE}")
     assert engine.retry_subtask(999_999, failed["id"])["status"] == "READY"
 
 
@@ -344,9 +362,17 @@ def test_rollback_undoes_in_reverse_dependency_order(engine, clock):
             "PENDING", "ROLLBACK")
     assert subtask(engine, task_id, "Set tenant variables")["operation"] == "EXECUTE"
     assert {s["status"] for s in task["subtasks"]} == {"PENDING"}
-    rollback_windows = [subtask(engine, task_id, name) for name in undone]
-    for upstream, downstream in zip(rollback_windows, rollback_windows[1:]):
-        assert upstream["startTime"] >= downstream["finishTime"]
+    # startTime is the first run's; a rollback run's start is in its log separator.
+    for upstream, downstream in zip(undone, undone[1:]):
+        undo_started = last_run_start(engine, task_id, subtask(engine, task_id, upstream)["id"])
+        assert undo_started >= subtask(engine, task_id, downstream)["finishTime"]
+        assert subtask(engine, task_id, upstream)["startTime"] < undo_started
+
+
+def last_run_start(engine, task_id, subtask_id):
+    separators = [line for line in engine.get_subtask_log(task_id, subtask_id).split("\n")
+                  if line.startswith("############{")]
+    return datetime.fromisoformat(separators[-1].split("{")[2].split("}")[0])
 
 
 def test_a_failed_rollback_can_only_be_skipped_or_rolled_back_again(engine, clock):
@@ -411,17 +437,16 @@ def test_prohibit_rollback_can_be_set_per_task(engine, clock):
     assert engine.rollback_task(allowed)["operation"] == "ROLLBACK"
 
 
-def test_rollback_passes_over_a_subtask_that_prohibits_it(engine, clock):
-    task_id = engine.create_task("backup", tenant_id=1002, faults=failing("Wait for data backup to finish"))
+def test_a_task_that_ran_a_subtask_prohibiting_rollback_cannot_be_rolled_back(engine, clock):
+    late = engine.create_task("backup", tenant_id=1002, faults=failing("Wait for data backup to finish"))
+    early = engine.create_task("backup", tenant_id=1002, faults=failing("Start log archive"))
     run(clock, engine, 3 * HOUR)
-    engine.rollback_task(task_id)
-    run(clock, engine)
-    passed = subtask(engine, task_id, "Start full data backup")
-    assert passed["prohibitRollback"] is True
-    assert (passed["status"], passed["operation"]) == ("PENDING", "ROLLBACK_SKIP")
-    assert "Rollback is prohibited" in engine.get_subtask_log(task_id, passed["id"])
-    assert subtask(engine, task_id, "Start log archive")["operation"] == "ROLLBACK"
-    assert engine.get_task(task_id)["status"] == "SUCCESSFUL"
+    assert subtask(engine, late, "Start full data backup")["prohibitRollback"] is True
+    assert engine.get_task(late)["prohibitRollback"] is True
+    with pytest.raises(RollbackProhibited):
+        engine.rollback_task(late)
+    assert engine.get_task(early)["prohibitRollback"] is False
+    assert engine.rollback_task(early)["operation"] == "ROLLBACK"
 
 
 # ----------------------------------------------------------------- the legal-action table
@@ -449,7 +474,7 @@ def subtask_in_state(engine, clock, state):
         return task_id, subtask(engine, task_id, "Create tenant")["id"]
     if state == "FAILED/CANCEL":
         task_id, first = subtask_in_state(engine, clock, "CANCELING")
-        run(clock, engine, 1)
+        run(clock, engine, 2)
         return task_id, first
     if state == "FAILED/ROLLBACK":
         task_id = tenant_task(engine, {"Create tenant": [{"fail_attempts": [1, 9]}, {"fail_rollback": True}]})
@@ -480,11 +505,13 @@ def test_subtask_action_table(engine, clock, action, state):
         getattr(engine, action)(task_id, subtask_id)
         assert engine.get_task(task_id)["status"] == "RUNNING"
     else:
+        # A FAILED subtask under ROLLBACK is refused for its operation, which OCP names.
+        named = "ROLLBACK" if state == "FAILED/ROLLBACK" and action == "retry_subtask" else status
         with pytest.raises(IllegalAction) as raised:
             getattr(engine, action)(task_id, subtask_id)
-        assert (raised.value.target_id, raised.value.state) == (subtask_id, status)
+        assert (raised.value.target_id, raised.value.state) == (subtask_id, named)
         assert (raised.value.http_status, raised.value.error_code) == (400, 20003)
-        assert f"{subtask_id} task in the {status} state" in str(raised.value)
+        assert f"{subtask_id} task in the {named} state" in str(raised.value)
 
 
 def task_in_state(engine, clock, state):
@@ -526,11 +553,13 @@ def test_task_action_table(engine, clock, action, state):
         after = getattr(engine, action)(task_id)
         expected_operation = "RETRY" if action == "retry_task" else "ROLLBACK"
         assert (after["id"], after["status"], after["operation"]) == (task_id, "RUNNING", expected_operation)
-        assert after["finishTime"] is None
+        assert after["finishTime"] == before["finishTime"]  # OCP never clears a task's end time
     else:
+        # A FAILED task is refused a retry for its ROLLBACK operation, which OCP names.
+        named = "ROLLBACK" if state == "FAILED/ROLLBACK" else before["status"]
         with pytest.raises(IllegalAction) as raised:
             getattr(engine, action)(task_id)
-        assert (raised.value.target_id, raised.value.state) == (task_id, before["status"])
+        assert (raised.value.target_id, raised.value.state) == (task_id, named)
 
 
 @pytest.mark.parametrize("call", [
@@ -545,7 +574,7 @@ def test_unknown_task_is_not_found(engine, call):
     assert (raised.value.http_status, raised.value.error_code) == (404, 20000)
 
 
-@pytest.mark.parametrize("action", ["retry_subtask", "skip_subtask", "cancel_subtask", "get_subtask_log"])
+@pytest.mark.parametrize("action", ["retry_subtask", "skip_subtask", "cancel_subtask"])
 def test_unknown_subtask_is_not_found(engine, action):
     task_id = tenant_task(engine)
     with pytest.raises(NotFound) as raised:
@@ -553,10 +582,16 @@ def test_unknown_subtask_is_not_found(engine, action):
     assert (raised.value.kind, raised.value.ident) == ("subtask", 42)
 
 
+def test_the_log_of_an_unknown_subtask_is_empty(engine):
+    assert engine.get_subtask_log(tenant_task(engine), 42) == ""
+    assert engine.get_subtask_log(999_999, 42) == ""
+
+
 # ----------------------------------------------------------------- logs
 
-HEADER = re.compile(r"^############(EXECUTE|RETRY|ROLLBACK)\{\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00\}############$")
-LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (INFO|ERROR) \[subtask-executor-\d+,[0-9a-f]{16}\] "
+HEADER = re.compile(r"^############\{(EXECUTE|RETRY|ROLLBACK|SKIP|ROLLBACK_SKIP|CANCEL)\}"
+                    r"\{\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{3}|\.\d{6})?)?\+08:00\}############$")
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (INFO|WARN|ERROR) \[subtask-executor-\d+,[0-9a-f]{16}\] "
                   r"c\.o\.o\.s\.t\.b\.\w+\.\w+Task : .+$")
 STATE = re.compile(r"^Set state for subtask: \d+, operation:[A-Z_]+, state: [A-Z]+$")
 
@@ -571,7 +606,7 @@ def test_log_of_a_successful_run(engine, clock):
     run(clock, engine)
     pool = subtask(engine, task_id, "Create resource pool")
     lines = engine.get_subtask_log(task_id, pool["id"]).split("\n")
-    assert lines[0] == f"############EXECUTE{{{pool['startTime'].isoformat(timespec='milliseconds')}}}############"
+    assert lines[0] == f"############{{EXECUTE}}{{{offset_date_time_string(pool['startTime'])}}}############"
     assert all(LINE.match(line) for line in lines[1:-1])
     assert "CreateResourcePoolTask : Start to create resource pool t_app_pool" in lines[1]
     assert lines[-1] == f"Set state for subtask: {pool['id']}, operation:EXECUTE, state: SUCCESSFUL"
@@ -586,8 +621,9 @@ def test_log_of_failures_retries_and_skips(engine, clock):
     engine.skip_subtask(task_id, pool["id"])
     run(clock, engine)
     lines = engine.get_subtask_log(task_id, pool["id"]).split("\n")
-    assert [line for line in lines if HEADER.match(line)] == [lines[0], lines[5]]
-    assert lines[0].startswith("############EXECUTE{") and lines[5].startswith("############RETRY{")
+    assert [line for line in lines if HEADER.match(line)] == [lines[0], lines[5], lines[10]]
+    assert lines[0].startswith("############{EXECUTE}{") and lines[5].startswith("############{RETRY}{")
+    assert lines[10].startswith("############{SKIP}{") and lines[11].endswith(" : Operation is SKIP, do nothing")
     assert [line for line in lines if STATE.match(line)] == [
         f"Set state for subtask: {pool['id']}, operation:EXECUTE, state: FAILED",
         f"Set state for subtask: {pool['id']}, operation:RETRY, state: FAILED",
@@ -609,18 +645,29 @@ def test_log_of_a_running_subtask_grows_with_time(engine, clock):
     assert "Set state" not in later
 
 
-def test_log_of_timeouts_and_cancels(engine, clock):
+def test_log_of_a_timeout_sets_the_state_then_warns(engine, clock):
     timed = engine.create_task("backup", tenant_id=1002, faults={"Start log archive": [{"timeout": True}]})
+    run(clock, engine)
+    archive = subtask(engine, timed, "Start log archive")["id"]
+    lines = engine.get_subtask_log(timed, archive).split("\n")
+    assert lines[-2] == f"Set state for subtask: {archive}, operation:EXECUTE, state: FAILED"
+    assert lines[-1].endswith(f" WARN [{lines[-1].split('[')[1].split(']')[0]}] "
+                              f"c.o.o.s.t.b.backup.StartLogArchiveTask : Receive timeout callback, "
+                              f"id={archive}, name=Start log archive, elapsed=600, timeout=600")
+
+
+def test_log_of_a_cancel_sets_the_state_then_runs_cancel(engine, clock):
     hung = engine.create_task("add_hosts", host_ids=[4], faults={"Install OCP agent": [{"hang": True}]})
     run(clock, engine)
     hung_id = subtask(engine, hung, "Install OCP agent", 0)["id"]
     engine.cancel_subtask(hung, hung_id)
-    run(clock, engine, 1)
-    timed_log = engine.get_subtask_log(timed, subtask(engine, timed, "Start log archive")["id"])
-    assert "timed out after 600 seconds" in timed_log
-    assert timed_log.endswith("operation:CANCEL, state: FAILED")
-    hung_log = engine.get_subtask_log(hung, hung_id)
-    assert "cancelled by user" in hung_log and hung_log.endswith("operation:CANCEL, state: FAILED")
+    run(clock, engine, 2)
+    lines = engine.get_subtask_log(hung, hung_id).split("\n")
+    assert lines[0].startswith("############{EXECUTE}{")
+    assert not any(STATE.match(line) for line in lines[:-3])
+    assert lines[-3] == f"Set state for subtask: {hung_id}, operation:CANCEL, state: FAILED"
+    assert lines[-2].startswith("############{CANCEL}{")
+    assert f" : Cancel subtask, id={hung_id}, executor=" in lines[-1]
 
 
 def test_log_of_a_rollback(engine, clock):
@@ -629,8 +676,22 @@ def test_log_of_a_rollback(engine, clock):
     run(clock, engine)
     pool = subtask(engine, task_id, "Create resource pool")["id"]
     log = engine.get_subtask_log(task_id, pool)
-    assert "\n############ROLLBACK{" in log
+    assert "\n############{ROLLBACK}{" in log
     assert log.endswith(f"Set state for subtask: {pool}, operation:ROLLBACK, state: PENDING")
+
+
+def test_log_of_a_skip_under_rollback_has_no_state_line(engine, clock):
+    task_id = ran_then_failed_at_create_tenant(
+        engine, clock, **{"Create resource pool": [{"fail_rollback": True}]})
+    engine.rollback_task(task_id)
+    run(clock, engine)
+    pool = subtask(engine, task_id, "Create resource pool")["id"]
+    engine.skip_subtask(task_id, pool)
+    run(clock, engine)
+    lines = engine.get_subtask_log(task_id, pool).split("\n")
+    assert lines[-3] == f"Set state for subtask: {pool}, operation:ROLLBACK, state: FAILED"
+    assert lines[-2].startswith("############{ROLLBACK_SKIP}{")
+    assert lines[-1].endswith(" : Operation is ROLLBACK_SKIP, do nothing")
 
 
 # ----------------------------------------------------------------- views
@@ -638,7 +699,7 @@ def test_log_of_a_rollback(engine, clock):
 WRAPPED_KEYS = {"id", "name", "taskDefinitionId", "cluster", "tenant", "creator", "status", "type", "operation",
                 "executor", "prohibitRollback", "subtasks", "createTime", "startTime", "finishTime"}
 SUBTASK_KEYS = {"id", "name", "seriesId", "description", "timeout", "status", "operation", "executor", "runTime",
-                "nodeType", "paralleIdx", "upstreams", "downstream", "prohibitRollback", "createTime", "startTime",
+                "nodeType", "parallelIdx", "upstreams", "downstreams", "prohibitRollback", "createTime", "startTime",
                 "finishTime"}
 BASIC_KEYS = {"id", "name", "cluster", "tenant", "creator", "status", "startTime", "finishTime", "subtasks"}
 
@@ -688,7 +749,7 @@ def test_a_finished_task_is_over_before_now(engine, clock):
         assert task["status"] == status
         assert task["createTime"] < task["finishTime"] <= clock.now()
         log = engine.get_subtask_log(task_id, subtask(engine, task_id, "Check tenant parameters")["id"])
-        assert task["createTime"].isoformat(timespec="milliseconds") < log.split("{")[1]
+        assert task["createTime"].isoformat(timespec="milliseconds") < log.split("{")[2]
 
 
 def test_planned_history_gives_finished_tasks_growing_times(engine, clock):

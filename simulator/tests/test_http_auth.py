@@ -79,13 +79,33 @@ def test_aksk_query_is_canonicalised_sorted_and_encoded(sim):
     assert names == {"Create tenant t_orders"}
 
 
-def test_aksk_repeated_params_canonicalise_like_a_comma_list(sim):
+def test_aksk_a_list_must_be_sent_as_signed_comma_joined_not_repeated(sim):
     url = sim.url + TASKS
     signed_as_list = [("status", ["FAILED", "SUCCESSFUL"])]
     headers = signed_headers(url, ADMIN_AK, ADMIN_SK, params=signed_as_list)
-    wire = url + "?status=FAILED&status=SUCCESSFUL"
-    response = requests.get(wire, headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
+    assert requests.get(url + "?status=FAILED%2CSUCCESSFUL", headers=headers, timeout=10).status_code == 200
+    repeated = requests.get(url + "?status=FAILED&status=SUCCESSFUL", headers=headers, timeout=10)
+    assert repeated.status_code == 401
+
+
+def test_aksk_the_query_is_verified_as_it_arrived_on_the_wire(sim):
+    # Signed over the canonical query, sent in another order or another encoding: 401,
+    # because the server signs the query string it received, not one rebuilt from it.
+    url = sim.url + TASKS
+    params = {"name": "Create tenant", "page": "1"}
+    headers = signed_headers(url, ADMIN_AK, ADMIN_SK, params=params)
+    assert canonical_query(params) == "?name=Create%20tenant&page=1"
+    assert requests.get(url + "?name=Create%20tenant&page=1", headers=headers, timeout=10).status_code == 200
+    for wire in ("?page=1&name=Create%20tenant", "?name=Create+tenant&page=1", "?name=Create%20tenant&page=1&"):
+        assert requests.get(url + wire, headers=headers, timeout=10).status_code == 401, wire
+
+
+def test_aksk_the_path_is_verified_as_it_arrived(sim):
+    url = sim.url + TASKS
+    headers = signed_headers(url, ADMIN_AK, ADMIN_SK)
+    assert requests.get(url + "/", headers=headers, timeout=10).status_code == 401
+    slashed = signed_headers(url + "/", ADMIN_AK, ADMIN_SK)
+    assert requests.get(url + "/", headers=slashed, timeout=10).status_code == 200
 
 
 def test_aksk_signing_other_params_than_sent_is_401(sim):

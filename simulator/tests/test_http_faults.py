@@ -80,13 +80,46 @@ def test_drop_after_handling_carries_the_action_out_and_loses_the_answer(sim, ap
     assert [(entry["status"], entry["fault"]) for entry in lost] == [(0, "after,drop")]
 
 
-def test_status_after_handling_replaces_a_successful_answer(sim, api):
+def test_status_502_after_handling_on_a_post_took_effect_but_lost_its_answer(sim, api):
     admin_add_fault(sim, status=502, after_handling=True, nth=[1],
                     match={"method": "POST", "path": "/api/v2/ob/clusters/1/upgrade"})
     before = api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"]
     response = api.post("/api/v2/ob/clusters/1/upgrade", json={"version": "4.2.1.0"})
     assert response.status_code == 502
     assert api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"] == before + 1
+
+
+@pytest.mark.parametrize("status, retry_after, header", [
+    (429, 30, "30"), (503, 0, "0"), (500, 5, "5"),
+    (502, "Wed, 21 Oct 2026 07:28:00 GMT", "Wed, 21 Oct 2026 07:28:00 GMT"),
+])
+def test_retry_after_is_sent_with_the_status(sim, api, status, retry_after, header):
+    admin_add_fault(sim, status=status, retry_after=retry_after, nth=[1])
+    response = api.get(TASKS)
+    assert (response.status_code, response.headers["Retry-After"]) == (status, header)
+    assert "Retry-After" not in api.get(TASKS).headers
+
+
+def test_retry_after_with_after_handling_on_a_post(sim, api):
+    admin_add_fault(sim, status=503, retry_after=12, after_handling=True, nth=[1],
+                    match={"method": "POST", "path": "/api/v2/ob/clusters/1/upgrade"})
+    before = api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"]
+    response = api.post("/api/v2/ob/clusters/1/upgrade", json={"version": "4.2.1.0"})
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "12")
+    assert api.get(TASKS, params={"size": 1}).json()["data"]["page"]["totalElements"] == before + 1
+    assert journal(sim)[-2]["fault"] == "after,status:503"
+
+
+@pytest.mark.parametrize("rule", [
+    {"status": 503, "retry_after": -1}, {"status": 503, "retry_after": "soon"},
+    {"status": 503, "retry_after": "30"}, {"status": 503, "retry_after": True},
+    {"status": 503, "retry_after": "Wed, 21 Oct 2026 07:28:00 +0800"},
+    {"status": 404, "retry_after": 5}, {"drop": True, "retry_after": 5}, {"latency_ms": 5, "retry_after": 5},
+])
+def test_bad_retry_after_is_rejected(sim, rule):
+    response = requests.post(sim.url + "/__simulator__/faults", json=rule, timeout=10)
+    assert response.status_code == 400, rule
+    assert "retry_after" in response.json()["error"]
 
 
 def test_html_fault_answers_200_with_the_web_console(sim, api):

@@ -1,9 +1,15 @@
 """The eight task endpoints' behaviour over HTTP, and the calls that start tasks."""
 
 import pytest
+import yaml
 
-from conftest import admin_create_task, failed_task, find_task, hanging_task
+from conftest import (ADMIN, TEST_SCENARIO, Client, admin_advance, admin_create_task, failed_task, find_task,
+                      hanging_task)
 from test_http_auth import tenant_body
+
+from ocp_simulator.clock import ManualClock
+from ocp_simulator.scenario import SCENARIO_DIR
+from ocp_simulator.server import SimulatorServer
 
 TASKS = "/api/v2/tasks/instances"
 
@@ -39,6 +45,13 @@ def test_status_filter_accepts_commas_and_repeats(api):
     repeated = api.get(TASKS, params=[("status", "FAILED"), ("status", "SUCCESSFUL")])
     assert both == repeated.json()["data"]["page"]["totalElements"] == 3
     assert listing(api, status="RUNNING")["contents"] == []
+
+
+def test_status_filter_ignores_case_and_unknown_values_match_nothing(api):
+    assert names(listing(api, status="failed")) == {"Create tenant t_meta"}
+    assert names(listing(api, status="Failed,DONE")) == {"Create tenant t_meta"}
+    assert listing(api, status="DONE")["contents"] == []
+    assert listing(api, status="DONE,nope")["page"]["totalElements"] == 0
 
 
 def test_type_filter(api):
@@ -98,7 +111,7 @@ def test_subtask_log(api):
     task, subtask = failed_task(api)
     response = api.get(f"{TASKS}/{task['id']}/subtasks/{subtask['id']}/log")
     log = response.json()["data"]["log"]
-    assert log.startswith("############EXECUTE{")
+    assert log.startswith("############{EXECUTE}{")
     assert "ERROR 4012" in log
 
 
@@ -165,11 +178,13 @@ def test_upgrade_cluster_starts_a_task(api):
     assert api.post("/api/v2/ob/clusters/1/upgrade", json={}).status_code == 400
 
 
-def test_take_over_cluster_starts_a_task(api):
+def test_take_over_cluster_starts_a_task_and_answers_the_cluster_id(api):
     body = {"address": "10.0.0.9", "port": 2881, "rootSysPassword": "pw"}
     response = api.post("/api/v2/ob/clusters/takeOver", json=body)
     assert response.status_code == 200, response.text
-    assert response.json()["data"]["status"] == "RUNNING"
+    data = response.json()["data"]
+    assert data["status"] == "RUNNING"
+    assert data["clusterId"] == data["cluster"]["id"] and data["cluster"]["name"] == "cluster_10.0.0.9"
 
 
 def test_batch_create_hosts_starts_one_task_per_host(api):
@@ -194,3 +209,55 @@ def test_task_starters_need_the_manager_role(viewer_api):
 def test_admin_created_task_appears_in_the_list(sim, api):
     task = admin_create_task(sim, template="backup", cluster_id=1, tenant_id=1002)
     assert task["id"] in ids(listing(api, tenantId=1002, size=2000))
+
+
+def test_demo_start_faults_fail_a_showcase_tenant_once_at_its_resource_pool():
+    with SimulatorServer(scenario_path=str(SCENARIO_DIR / "demo.yaml"), port=0, clock=ManualClock()) as sim:
+        api = Client(sim.url, auth=("admin", "OcpSim-Admin-2026"))
+        created = {}
+        for name in ("t_showcase", "t_plain"):
+            response = api.post("/api/v2/ob/clusters/1/tenants/createTenant", json=tenant_body(name))
+            assert response.status_code == 200, response.text
+            created[name] = response.json()["data"]["id"]
+        admin_advance(sim, 3600)
+        showcase = api.get(f"{TASKS}/{created['t_showcase']}").json()["data"]
+        assert showcase["status"] == "FAILED"
+        [pool] = [s for s in showcase["subtasks"] if s["status"] == "FAILED"]
+        assert pool["name"] == "Create resource pool"
+        log = api.get(f"{TASKS}/{showcase['id']}/subtasks/{pool['id']}/log").json()["data"]["log"]
+        assert "ERROR 4012 (HY000): Timeout" in log
+        assert api.get(f"{TASKS}/{created['t_plain']}").json()["data"]["status"] == "SUCCESSFUL"
+        assert api.post(f"{TASKS}/{showcase['id']}/retry").status_code == 200
+        admin_advance(sim, 3600)
+        assert api.get(f"{TASKS}/{showcase['id']}").json()["data"]["status"] == "SUCCESSFUL"
+
+
+def test_start_faults_match_each_task_starting_call_by_name(tmp_path):
+    fail_first = {"fail_attempts": [1, 1]}
+    scenario = {**TEST_SCENARIO, "start_faults": [
+        {"template": "upgrade_cluster", "match": {"name": "metadb"},
+         "faults": {"Check upgrade pre-conditions": [fail_first]}},
+        {"template": "take_over_cluster", "match": {"name": "legacy_*"}, "faults": {"Sync tenants": [fail_first]}},
+        {"template": "add_hosts", "match": {"name": "10.9.*"}, "faults": {"Check host OS": [fail_first]}},
+    ]}
+    path = tmp_path / "start_faults.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    with SimulatorServer(scenario_path=str(path), port=0, clock=ManualClock()) as sim:
+        api = Client(sim.url, auth=ADMIN)
+        hosts = {"sshPort": 22, "kind": "DEDICATED_PHYSICAL_MACHINE", "idcId": 1, "typeId": 1, "credentialId": 1,
+                 "hostBasicDataList": [{"innerIpAddress": "10.9.0.1"}, {"innerIpAddress": "10.8.0.1"}]}
+        takeover = {"address": "10.0.0.9", "port": 2881, "rootSysPassword": "pw"}
+        started = {
+            "upgrade metadb": api.post("/api/v2/ob/clusters/2/upgrade", json={"version": "4.2.1.0"}),
+            "upgrade obcluster": api.post("/api/v2/ob/clusters/1/upgrade", json={"version": "4.2.1.0"}),
+            "take over legacy": api.post("/api/v2/ob/clusters/takeOver", json={**takeover, "clusterName": "legacy_1"}),
+            "take over other": api.post("/api/v2/ob/clusters/takeOver", json={**takeover, "address": "10.0.0.8"}),
+        }
+        contents = api.post("/api/v2/compute/hosts/batchCreate", json=hosts).json()["data"]["contents"]
+        ids = {label: response.json()["data"]["id"] for label, response in started.items()}
+        ids.update({"host 10.9.0.1": contents[0]["id"], "host 10.8.0.1": contents[1]["id"]})
+        admin_advance(sim, 4 * 3600)
+        statuses = {label: api.get(f"{TASKS}/{task_id}").json()["data"]["status"] for label, task_id in ids.items()}
+        assert statuses == {"upgrade metadb": "FAILED", "upgrade obcluster": "SUCCESSFUL",
+                            "take over legacy": "FAILED", "take over other": "SUCCESSFUL",
+                            "host 10.9.0.1": "FAILED", "host 10.8.0.1": "SUCCESSFUL"}

@@ -10,6 +10,7 @@ import requests
 
 from conftest import ADMIN
 
+from ocp_simulator.cli import build_parser
 from ocp_simulator.server import SimulatorServer
 
 TASKS = "/api/v2/tasks/instances"
@@ -87,3 +88,18 @@ def test_cli_rejects_an_invalid_scenario(tmp_path):
     _stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "invalid scenario" in stderr
+
+
+def test_run_time_counting_from_the_cli_and_the_server_keyword(scenario_file, capsys):
+    assert build_parser().parse_args(["--run-time-counting", "every_run"]).run_time_counting == "every_run"
+    assert build_parser().parse_args([]).run_time_counting is None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--run-time-counting", "twice"])
+    assert "invalid choice" in capsys.readouterr().err
+    server = SimulatorServer(scenario_path=str(scenario_file), port=0, run_time_counting="every_run")
+    try:
+        assert server.engine.run_time_counting == "every_run"
+    finally:
+        server.stop()
+    with pytest.raises(ValueError, match="run_time_counting"):
+        SimulatorServer(scenario_path=str(scenario_file), port=0, run_time_counting="twice")

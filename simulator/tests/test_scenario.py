@@ -50,15 +50,17 @@ def test_shipped_scenarios_load(name):
 def test_default_scenario_contents():
     scenario = load_scenario()
     admin, viewer = scenario.users
-    assert (admin["name"], admin["password"]) == ("admin", "admin")
+    # Not a common word: Ansible's no_log would mask every "admin" in playbook output.
+    assert (admin["name"], admin["password"]) == ("admin", "OcpSim-Admin-2026")
     assert set(admin["roles"]) == {"TASK_MANAGER", "TASK_VIEWER"}
     assert admin["access_keys"] == [{"id": "AKDEMOADMIN0000000001",
                                      "secret": "SKdemoAdminSecret0000000000000000000001"}]
-    assert (viewer["name"], viewer["password"], viewer["roles"]) == ("viewer", "viewer", ["TASK_VIEWER"])
+    assert (viewer["name"], viewer["password"], viewer["roles"]) == ("viewer", "OcpSim-Viewer-2026", ["TASK_VIEWER"])
     assert scenario.clusters[0] == {"id": 1, "name": "obcluster", "obClusterId": 1001, "type": "PRIMARY"}
     assert {"sys", "t_app"} <= {tenant["name"] for tenant in scenario.tenants}
     assert scenario.http_faults == []
-    assert scenario.settings == {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10}
+    assert scenario.settings == {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
+                                 "run_time_counting": "ocp"}
 
     engine, clock = build("default")
     assert engine.clusters[1]["name"] == "obcluster"
@@ -98,7 +100,8 @@ def test_faults_scenario_has_one_task_per_fault_kind():
     assert engine.get_task(task_named(engine, "retries by itself"))["status"] == "SUCCESSFUL"
     assert engine.get_task(task_named(engine, "hangs"))["status"] == "RUNNING"
     timed_out = task_named(engine, "times out")
-    assert by_name(engine, timed_out, "Start log archive")["operation"] == "CANCEL"
+    archive = by_name(engine, timed_out, "Start log archive")
+    assert (archive["status"], archive["operation"]) == ("FAILED", "EXECUTE")
     assert engine.get_task(timed_out)["status"] == "FAILED"
     with pytest.raises(RollbackProhibited):
         engine.rollback_task(task_named(engine, "no rollback"))
@@ -109,6 +112,40 @@ def test_faults_scenario_has_one_task_per_fault_kind():
     assert (task["status"], task["operation"]) == ("FAILED", "ROLLBACK")
     with pytest.raises(IllegalAction):
         engine.retry_subtask(rollback_fails, by_name(engine, rollback_fails, "Check proxyro user")["id"])
+
+
+def test_every_built_in_scenario_avoids_common_word_passwords():
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        users = {user["name"]: user["password"] for user in load_scenario(path).users}
+        assert users == {"admin": "OcpSim-Admin-2026", "viewer": "OcpSim-Viewer-2026"}, path.name
+
+
+def test_demo_scenario_makes_a_showcase_tenant_fail_once_at_its_resource_pool():
+    scenario = load_scenario(SCENARIO_DIR / "demo.yaml")
+    [entry] = scenario.start_faults
+    assert entry.matches("create_tenant", "t_showcase") and not entry.matches("create_tenant", "t_other")
+    [fault] = entry.faults["Create resource pool"]
+    assert fault["fail_attempts"] == [1, 1] and fault["message"].startswith("ERROR 4012 (HY000): Timeout")
+
+
+def test_start_faults_are_parsed_in_order_with_an_optional_match(tmp_path):
+    scenario = load_scenario(write(tmp_path, VALID + textwrap.dedent("""
+        start_faults:
+          - {template: upgrade_cluster, faults: {Check cluster health: [{fail_attempts: [1, 1]}]}}
+          - template: create_tenant
+            match: {name: "t_fail*"}
+            faults: {Create tenant: [{hang: true}]}
+        """)))
+    every_upgrade, failing_tenants = scenario.start_faults
+    assert (every_upgrade.template, every_upgrade.name_glob) == ("upgrade_cluster", None)
+    assert every_upgrade.matches("upgrade_cluster", "any cluster")
+    assert failing_tenants.name_glob == "t_fail*" and failing_tenants.matches("create_tenant", "t_fail_2")
+
+
+def test_run_time_counting_setting(tmp_path):
+    scenario = load_scenario(write(tmp_path, "settings: {run_time_counting: every_run}"))
+    assert build_engine(scenario, ManualClock()).run_time_counting == "every_run"
+    assert load_scenario(write(tmp_path, "")).settings["run_time_counting"] == "ocp"
 
 
 def test_the_same_scenario_and_seed_give_the_same_simulation():
@@ -164,6 +201,21 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
     ("settings: {speed: -1}", "settings.speed", "positive"),
     ("settings: {turbo: true}", "settings", "unknown key"),
     ("settings: {max_concurrency: 0}", "settings.max_concurrency", ">= 1"),
+    ("settings: {run_time_counting: twice}", "settings.run_time_counting", "every_run"),
+    ("start_faults: {template: create_tenant}", "start_faults", "list"),
+    ("start_faults: [create_tenant]", "start_faults[0]", "mapping"),
+    ("start_faults: [{template: backup, faults: {Start log archive: [{hang: true}]}}]",
+     "start_faults[0].template", "create_tenant"),
+    ("start_faults: [{template: create_tenant, when: now, faults: {}}]", "start_faults[0]", "unknown key"),
+    ("start_faults: [{template: create_tenant}]", "start_faults[0].faults", "subtask names"),
+    ("start_faults: [{template: create_tenant, match: {tenant: t1}, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].match", "only `name`"),
+    ("start_faults: [{template: create_tenant, match: {name: 7}, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].match.name", "glob"),
+    ("start_faults: [{template: add_hosts, faults: {Create tenant: [{hang: true}]}}]",
+     "start_faults[0].faults", "no subtask named"),
+    ("start_faults: [{template: add_hosts, faults: {Install OCP agent: [{fail_attempts: [0, 1]}]}}]",
+     "start_faults[0].faults", "1 <= N <= M"),
     ("users: [{password: x}]", "users[0].name", "non-empty string"),
     ("users: [{name: a, access_keys: [{id: AK}]}]", "users[0].access_keys[0].secret", "string"),
     ("users: [{name: a, roles: TASK_VIEWER}]", "users[0].roles", "list"),

@@ -24,7 +24,7 @@ SCENARIOS = HERE / "scenarios"
 SIMULATOR_LIFETIME_SECONDS = 1800
 STARTUP_TIMEOUT_SECONDS = 30
 
-ADMIN_USER = ("admin", "admin")
+ADMIN_USER = ("admin", "OcpSim-Admin-2026")
 ACCESS_KEY = ("AKINTEGRATION00000001", "SKintegrationSecret000000000000000000001")
 # A viewer whose password is distinctive enough to search the output for.
 SECRETIVE_USER = ("secretive", "S3cr3t-Pa55word-Never-Printed")

@@ -104,7 +104,7 @@ def test_viewer_is_told_it_lacks_task_manager_and_nothing_changes(frozen_clock):
     case = task_case("retry as viewer", task, "retry", "apply",
                      r"lacks the TASK_MANAGER permission, which OCP requires for the retry of task \d+; "
                      r"nothing was changed .*HTTP 403", ["FAILED"], fails=True, predict_fails=False)
-    run = run_cases(simulator, [case], user=("viewer", "viewer"))
+    run = run_cases(simulator, [case], user=("viewer", "OcpSim-Viewer-2026"))
     assert_play_ok(run)
     # The act and the second run each tried once and were refused; check mode sent nothing.
     posts = action_posts(simulator)
@@ -162,7 +162,7 @@ def test_lost_answers_are_never_resent(frozen_clock):
 
 def test_bad_options_fail_before_any_request(simulator):
     simulator.clear_journal()
-    common = {"api_url": simulator.url, "username": "admin", "password": "admin", "task_id": 1}
+    common = {"api_url": simulator.url, "username": "admin", "password": "OcpSim-Admin-2026", "task_id": 1}
     for args, message in (({"action": "retry", "wait_timeout": -1}, r"wait_timeout must be 0 or more"),
                           ({"action": "retry", "wait_sleep": 0}, r"wait_sleep must be more than 0"),
                           ({"action": "restart"}, r"value of action must be one of: retry, rollback")):

@@ -1,10 +1,13 @@
 """The Flask application: OCP's task API over the engine, plus probes and the admin API.
 
 Request lifecycle (see `create_app`):
-  1. `_begin_request`: trace id, locale, then injected faults (which may answer instead).
-  2. routing: an unknown URL is answered like OCP's web console (HTTP 200, HTML page).
-  3. the view: authenticate + check the role (`requires`), parse parameters the way
-     Spring would (400 on a type mismatch), call the engine (which advances itself).
+  1. `_begin_request`: trace id, locale, then injected faults (which may answer instead),
+     then authentication of every `/api/**` path but the two probes, before routing, as
+     OCP's security filter does: without credentials even an unknown API path is a 401.
+  2. routing (a trailing slash matches, as in Spring Boot 2): an unknown URL is answered
+     like OCP's web console (HTTP 200, HTML page).
+  3. the view: check the role (`requires`), parse parameters the way Spring would (400 on
+     a type mismatch), call the engine (which advances itself).
   4. errors of every kind become OCP's error envelope (`_register_error_handlers`).
   5. `_finish_request`: the journal and the optional request log.
 """
@@ -15,7 +18,7 @@ import re
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import wraps
 
@@ -25,12 +28,16 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import errors
 from .auth import TASK_MANAGER, TASK_VIEWER, AuthenticationFailed, authenticate
+from .engine import RUN_TIME_COUNTINGS
 from .faults import FaultSpecError
 from .i18n import best_locale, translate
+from .info import build_info
 from .serialize import dumps, envelope, error_body, format_timestamp, to_json_value
+from .start_faults import StartFaults
 
 ADMIN_PREFIX = "/__simulator__"
-TASK_STATUSES = ("RUNNING", "FAILED", "SUCCESSFUL")
+# The only API paths OCP answers without credentials.
+PUBLIC_API_PATHS = ("/api/status", "/api/v2/time")
 TASK_TYPES = ("MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED")
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 2000
@@ -73,6 +80,7 @@ class SimulatorState:
     journal: object         # journal.Journal
     faults: object          # faults.FaultInjector
     admin: bool = False
+    start_faults: object = field(default_factory=StartFaults)  # start_faults.StartFaults
 
 
 class ApiError(Exception):
@@ -93,10 +101,14 @@ def bad_parameter(detail):
 def create_app(state):
     app = Flask(__name__)
     app.extensions["ocp_simulator"] = state
+    # Spring Boot 2 matches `/api/v2/tasks/instances/` to the list; "//" matches nothing.
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
     app.before_request(_begin_request)
     app.after_request(_finish_request)
     _register_error_handlers(app)
     app.register_blueprint(probes)
+    app.register_blueprint(info_api)
     app.register_blueprint(task_api)
     app.register_blueprint(task_starters)
     if state.admin:
@@ -112,6 +124,12 @@ def _is_admin_request():
     return request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/")
 
 
+def _needs_authentication():
+    """Every `/api/**` path, known or not, except the probes (OCP's security filter)."""
+    path = request.path
+    return (path == "/api" or path.startswith("/api/")) and path.rstrip("/") not in PUBLIC_API_PATHS
+
+
 # ---------------------------------------------------------------- request lifecycle
 
 def _begin_request():
@@ -124,9 +142,13 @@ def _begin_request():
     if _is_admin_request():
         return None
     g.fault = _state().faults.decide(request.method, request.path)
-    if g.fault is None or g.fault.after_handling:
-        return None
-    return _apply_fault(g.fault)
+    if g.fault is not None and not g.fault.after_handling:
+        answer = _apply_fault(g.fault)
+        if answer is not None:
+            return answer
+    if _needs_authentication():
+        g.identity = authenticate(request, _state().users)
+    return None
 
 
 def _apply_fault(decision):
@@ -140,7 +162,10 @@ def _apply_fault(decision):
     if decision.action == "invalid_json":
         return _truncated_json_response()
     if decision.action == "status":
-        return _failure_status_response(decision.status)
+        response = _failure_status_response(decision.status)
+        if decision.retry_after is not None:
+            response.headers["Retry-After"] = decision.retry_after
+        return response
     return None
 
 
@@ -196,12 +221,18 @@ def _finish_request(response):
 
 # ---------------------------------------------------------------- responses
 
-def _envelope_fields(http_status, **fields):
+def _envelope_fields(http_status, traced=True, **fields):
+    """The envelope; `traced=False` for answers written before OCP's tracing starts.
+
+    OCP's security filter answers a 401 before TraceHandlerInterceptor has run, so that
+    envelope has an empty traceId and a duration of 0 (OCP Express
+    CustomAuthenticationEntryPoint, TraceUtils).
+    """
     return envelope(
         status=http_status,
         timestamp=_state().clock.now(),
-        duration_ms=int((time.monotonic() - g.started) * 1000),
-        trace_id=g.trace_id,
+        duration_ms=int((time.monotonic() - g.started) * 1000) if traced else 0,
+        trace_id=g.trace_id if traced else "",
         server=request.environ.get("SERVER_NAME", ""),
         **fields,
     )
@@ -213,8 +244,9 @@ def success_response(data=None):
     return Response(dumps(body), status=200, mimetype="application/json")
 
 
-def failure_response(http_status, code, message):
-    body = _envelope_fields(http_status, successful=False, error=error_body(code, message))
+def failure_response(http_status, code, message, traced=True, **extra):
+    body = _envelope_fields(http_status, traced, successful=False,
+                            error=error_body(code, message, **extra))
     return Response(dumps(body), status=http_status, mimetype="application/json")
 
 
@@ -244,8 +276,12 @@ def _register_error_handlers(app):
     def unauthenticated(error):
         # The reason helps whoever runs the simulator; OCP tells the client nothing more.
         auth_log.info("401 for %s %s: %s", request.method, request.path, error)
+        # debugMessage is Spring Security's exception text (ApiError(message, exception)).
+        given = bool(request.headers.get("Authorization"))
+        debug = "Bad credentials" if given else "Full authentication is required to access this resource"
         # Deliberately no WWW-Authenticate header: OCP sends none.
-        return failure_response(401, 0, translate("unauthorized", g.locale))
+        return failure_response(401, 0, translate("unauthorized", g.locale), traced=False,
+                                debugMessage=debug)
 
     @app.errorhandler(errors.SimError)
     def engine_error(error):
@@ -277,12 +313,13 @@ def _register_error_handlers(app):
 # ---------------------------------------------------------------- auth and parameters
 
 def requires(role):
-    """Authenticate the caller (401) and require `role` (403/30014) before the view runs."""
+    """Require an authenticated caller (401) with `role` (403/30014) before the view runs."""
     def decorate(view):
         @wraps(view)
         def guarded(**kwargs):
-            g.identity = authenticate(request, _state().users)
-            if not g.identity.has_role(role):
+            if g.identity is None:
+                g.identity = authenticate(request, _state().users)
+            if role is not None and not g.identity.has_role(role):
                 raise ApiError(403, 30014, "forbidden", role=role)
             return view(**kwargs)
         return guarded
@@ -308,17 +345,18 @@ def optional_text_arg(name):
     return request.args.get(name) or None
 
 
-def enum_values_arg(name, allowed):
-    """An enum array parameter, sent comma-separated and/or repeated; unknown values -> 400."""
+def status_values_arg(name):
+    """Task states, comma-separated and/or repeated, in any case; None when not sent.
+
+    OCP Express splits the value on "," and maps each part with TaskState.fromValue
+    (equalsIgnoreCase); an unknown value becomes null and matches no task (no 400).
+    """
     values = [
-        value.strip()
+        value.strip().upper()
         for sent in request.args.getlist(name)
         for value in sent.split(",")
         if value.strip()
     ]
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise bad_parameter(f"{name} must be among {', '.join(allowed)}, got {unknown[0]!r}")
     return values or None
 
 
@@ -383,6 +421,17 @@ def time_probe():
     return Response(format_timestamp(_state().clock.now()), mimetype="text/plain")
 
 
+info_api = Blueprint("info", __name__)
+
+
+@info_api.get("/api/v2/info")
+@requires(None)
+def build_info_view():
+    """OCP's build information: a bare JSON object, not the envelope (see info.py)."""
+    body = to_json_value({**build_info(), "server": request.environ.get("SERVER_NAME", "")})
+    return Response(json.dumps(body, sort_keys=True), mimetype="application/json")
+
+
 # ---------------------------------------------------------------- the eight task endpoints
 
 task_api = Blueprint("tasks", __name__, url_prefix="/api/v2/tasks/instances")
@@ -394,7 +443,7 @@ def list_tasks():
     page, size = page_args()
     contents, total = _state().engine.list_tasks(
         name=optional_text_arg("name"),
-        statuses=enum_values_arg("status", TASK_STATUSES),
+        statuses=status_values_arg("status"),
         task_type=enum_arg("type", TASK_TYPES),
         cluster_name=optional_text_arg("clusterName"),
         cluster_id=optional_long_arg("clusterId"),
@@ -472,7 +521,8 @@ def create_tenant(cluster_id):
         _require_cluster(engine, cluster_id)
         tenant_id = _add_tenant(engine, cluster_id, params["name"], params["mode"])
         task_id = engine.create_task("create_tenant", cluster_id=cluster_id,
-                                     tenant_id=tenant_id, creator=_creator())
+                                     tenant_id=tenant_id, creator=_creator(),
+                                     faults=_start_faults("create_tenant", params["name"]))
         task = engine.get_task(task_id)
     return success_response({**task, "tenantId": tenant_id})
 
@@ -485,8 +535,9 @@ def upgrade_cluster(cluster_id):
     engine = _state().engine
     with engine.lock:
         _require_cluster(engine, cluster_id)
+        faults = _start_faults("upgrade_cluster", engine.clusters[cluster_id]["name"])
         task_id = engine.create_task("upgrade_cluster", cluster_id=cluster_id,
-                                     creator=_creator())
+                                     creator=_creator(), faults=faults)
         return success_response(engine.get_task(task_id))
 
 
@@ -498,11 +549,15 @@ def take_over_cluster():
     _required_int(body, "port")
     _required_text(body, "rootSysPassword")
     engine = _state().engine
+    name = body.get("clusterName") or f"cluster_{address}"
     with engine.lock:
-        cluster_id = _add_cluster(engine, body.get("clusterName") or f"cluster_{address}")
+        cluster_id = _add_cluster(engine, name)
         task_id = engine.create_task("take_over_cluster", cluster_id=cluster_id,
-                                     creator=_creator())
-        return success_response(engine.get_task(task_id))
+                                     creator=_creator(),
+                                     faults=_start_faults("take_over_cluster", name))
+        task = engine.get_task(task_id)
+    # obdeploy reads data.clusterId from this answer.
+    return success_response({**task, "clusterId": cluster_id})
 
 
 @task_starters.post("/compute/hosts/batchCreate")
@@ -517,13 +572,19 @@ def batch_create_hosts():
         tasks = []
         for address in addresses:
             host_id = _add_host(engine, address)
-            task_id = engine.create_task("add_hosts", host_ids=[host_id], creator=_creator())
+            task_id = engine.create_task("add_hosts", host_ids=[host_id], creator=_creator(),
+                                         faults=_start_faults("add_hosts", address))
             tasks.append(engine.get_task(task_id))
     return success_response({"contents": tasks})
 
 
 def _creator():
     return g.identity.user
+
+
+def _start_faults(template, name):
+    """The scenario's start_faults for the task this call starts (None: no faults)."""
+    return _state().start_faults.faults_for(template, name)
 
 
 def _object_body():
@@ -704,6 +765,25 @@ def admin_clock():
     engine.advance()
     return admin_json({"now": format_timestamp(clock.now()),
                        "speed": getattr(clock, "speed", None)})
+
+
+@admin_api.get("/settings")
+def admin_get_settings():
+    return admin_json({"run_time_counting": _state().engine.run_time_counting})
+
+
+@admin_api.post("/settings")
+def admin_change_settings():
+    """Change settings of the running simulator: {"run_time_counting": "ocp"|"every_run"}."""
+    body = _admin_body()
+    unknown = sorted(set(body) - {"run_time_counting"})
+    if unknown:
+        raise AdminError(f"unknown setting(s) {unknown}; known: ['run_time_counting']")
+    if "run_time_counting" in body:
+        if body["run_time_counting"] not in RUN_TIME_COUNTINGS:
+            raise AdminError(f"run_time_counting must be one of {list(RUN_TIME_COUNTINGS)}")
+        _state().engine.set_run_time_counting(body["run_time_counting"])
+    return admin_get_settings()
 
 
 @admin_api.post("/tasks")

@@ -8,9 +8,12 @@ FACTS.md:
 
     METHOD \n MD5 \n CONTENT_TYPE \n DATE \n HOST \n OCP_HEADERS \n PATH_AND_QUERY
 
-Repeated query parameters (`status=A&status=B`) are canonicalised like a list value:
-joined by "," in the order received (`status=A%2CB`), which is what a client signing the
-list `[A, B]` produces. Any difference from what the client signed is a 401.
+PATH_AND_QUERY is the path and query string as they came over the wire: nothing is
+decoded, nothing rebuilt from the parsed parameters. A client must send the canonical
+query it signs (keys sorted, values percent-encoded with no safe characters, a list sent
+as one comma-joined value); a query in another order or encoding, or a repeated key, is
+refused even when the signature covers it, so a client that would fail against OCP fails
+here too. Any difference is a 401.
 """
 
 import base64
@@ -101,6 +104,11 @@ def _authenticate_signature(request, credentials, directory, now):
         raise AuthenticationFailed("malformed OCP-ACCESS-KEY-HMACSHA1 credentials")
     account, secret = directory.secret_for(access_key)
     _check_date(request.headers.get("Date"), now)
+    path, query = wire_path_and_query(request)
+    canonical = canonical_query(request.args)
+    if query != canonical:
+        raise AuthenticationFailed(
+            f"query string {query!r} is not in canonical form; a client must send {canonical!r}")
     expected = sign(secret, string_to_sign(request))
     if not _same_text(signature, expected):
         raise AuthenticationFailed(
@@ -135,7 +143,7 @@ def string_to_sign(request):
         request.headers.get("Date", ""),
         request.headers.get("Host", ""),
         _ocp_headers(request.headers),
-        canonical_path_and_query(request.path, request.args),
+        "?".join(part for part in wire_path_and_query(request) if part),
     ])
 
 
@@ -147,16 +155,28 @@ def _ocp_headers(headers):
     return "\n".join(f"{name}:{value}" for name, value in pairs)
 
 
-def canonical_path_and_query(path, args):
-    """Path, then `?` and the params sorted by key, each key and value fully percent-encoded.
+def wire_path_and_query(request):
+    """(path, query) exactly as in the request line, undecoded; query "" when there is none.
 
-    `args` is a Werkzeug MultiDict; repeated keys are comma-joined in the order received.
+    Werkzeug's development server keeps the request target in REQUEST_URI; without it
+    (another WSGI server) the path is re-encoded, which gives the same text for a path
+    that needed no encoding, as every API path does.
     """
-    if not args:
-        return path
+    target = request.environ.get("REQUEST_URI")
+    if target is None:
+        return quote(request.path), request.query_string.decode("latin-1")
+    path, _mark, query = target.partition("?")
+    return path, query
+
+
+def canonical_query(args):
+    """The query a client must send and sign: keys sorted, values percent-encoded, no safe chars.
+
+    `args` is a Werkzeug MultiDict; a key sent twice is compared as the comma-joined list,
+    which never equals the two separate pairs that arrived, so repeats are refused.
+    """
     params = sorted((key, ",".join(values)) for key, values in args.lists())
-    query = "&".join(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in params)
-    return f"{path}?{query}"
+    return "&".join(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in params)
 
 
 def _same_text(given, expected):

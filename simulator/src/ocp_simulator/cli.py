@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 
+from .engine import RUN_TIME_COUNTINGS
 from .errors import ScenarioError
 from .server import SimulatorServer
 
@@ -29,6 +30,9 @@ def build_parser():
     parser.add_argument("--speed", type=float,
                         help="simulated seconds per real second (overrides the scenario)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the scenario)")
+    parser.add_argument("--run-time-counting", choices=RUN_TIME_COUNTINGS,
+                        help="when a subtask's runTime goes up: 'ocp' (a subtask retry leaves it "
+                             "unchanged) or 'every_run' (every retry adds 1); overrides the scenario")
     parser.add_argument("--tls", action="store_true",
                         help="serve HTTPS with a generated certificate")
     parser.add_argument("--ca-out", metavar="PATH",
@@ -54,7 +58,8 @@ def main(argv=None):
     try:
         server = SimulatorServer(scenario_path=args.scenario, host=args.host, port=args.port,
                                  tls=args.tls, ca_out=args.ca_out, admin=args.admin,
-                                 speed=args.speed, seed=args.seed)
+                                 speed=args.speed, seed=args.seed,
+                                 run_time_counting=args.run_time_counting)
     except ScenarioError as error:
         print(f"ocp-simulator: invalid scenario: {error}", file=sys.stderr)
         return 2

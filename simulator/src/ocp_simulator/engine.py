@@ -13,6 +13,10 @@ timeout for a run that already ended) is simply dropped when it comes due.
 Randomness (duration jitter, log trace ids) comes from a `random.Random` per task,
 seeded by the engine seed and the task id: same scenario + same seed + same calls at
 the same simulated times = same outcomes.
+
+The rules follow OCP's task engine as OCP Express publishes it (managers, coordinator
+workers, runner and SubtaskAccessor under task/ in oceanbase/ocp-express); each method
+names the class it follows. docs/simulator.md has the table of behaviours and evidence.
 """
 
 import contextlib
@@ -25,11 +29,14 @@ from datetime import timedelta
 
 from . import views
 from .errors import BadRequest, IllegalAction, NotFound, RollbackProhibited
-from .logs import ROLLBACK_LINES, ROLLBACK_PROHIBITED_LINES, LogSegment, render_log
+from .logs import (
+    CANCEL_LINE, PASS_OVER_LINE, ROLLBACK_LINES, TIMEOUT_LINE, LogLine, RunSegment, StateLine,
+    render_log, state_is_logged,
+)
 from .model import (
     CANCEL, CANCELING, EXECUTE, FAILED, PENDING, READY, RETRY, ROLLBACK, ROLLBACK_SKIP,
     RUNNING, SKIP, SUCCESSFUL, Subtask, Task, derive_status, executable_subtasks,
-    in_progress_count, parse_faults, undoable_subtasks,
+    has_failed_subtask, in_progress_count, parse_faults, prohibits_rollback, undoable_subtasks,
 )
 from .templates import DEFAULT_HOST_IPS, TEMPLATES, critical_path_seconds, expand, subtask_names
 
@@ -40,9 +47,7 @@ FIRST_SUBTASK_ID = 1_000_000
 
 DISPATCH_DELAY = 1.0        # READY -> RUNNING: OCP's scheduler polls about every second
 AUTO_RETRY_DELAY = 5.0      # a failed run waits this long before retrying by itself
-CANCEL_DELAY = 1.0          # CANCELING -> FAILED
-SKIP_DELAY = 1.0            # READY/SKIP -> SUCCESSFUL (or PENDING under rollback)
-TIMEOUT_GRACE = 10          # OCP cancels a run at its timeout plus this many seconds
+CANCEL_DELAY = 1.0          # CANCELING -> RUNNING/CANCEL -> FAILED/CANCEL, one worker poll each
 ROLLBACK_DURATION_RATIO = 0.5   # undoing a subtask takes about half as long as doing it
 DURATION_JITTER = 0.2       # runs last nominal duration * [0.8, 1.2]
 HISTORY_SPACING = timedelta(minutes=10)   # between the ends of backdated finished tasks
@@ -51,6 +56,9 @@ RUNNING_HEAD_START = 0.4    # a "running" task started this fraction of its dura
 TASK_TYPES = ("MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED")
 START_STATES = ("as_is", "running", "finished")
 DEFAULT_CREATOR_NAME = "admin"
+# How runTime counts (see TaskEngine.run_time_counting).
+OCP_COUNTING, EVERY_RUN_COUNTING = "ocp", "every_run"
+RUN_TIME_COUNTINGS = (OCP_COUNTING, EVERY_RUN_COUNTING)
 
 
 def _synchronized(method):
@@ -81,10 +89,19 @@ class EventQueue:
 
 
 class TaskEngine:
-    def __init__(self, clock, seed=0, max_concurrency=10):
+    """OCP's task engine over simulated time.
+
+    `run_time_counting` says when a subtask's runTime goes up. "ocp" (the default) follows
+    OCP Express: a task retry and an automatic retry add 1, a subtask retry does not.
+    "every_run" is the simulator's older rule, kept because OCP versions we cannot read may
+    count that way: every retry adds 1, a subtask retry included.
+    """
+
+    def __init__(self, clock, seed=0, max_concurrency=10, run_time_counting=OCP_COUNTING):
         self.clock = clock
         self.seed = seed
         self.max_concurrency = max_concurrency
+        self.run_time_counting = check_run_time_counting(run_time_counting)
         self.lock = threading.RLock()
         # Inventory in OCP's shapes, filled by the scenario (and the HTTP layer).
         self.clusters = {}   # id -> {"id", "name", "obClusterId", "type"}
@@ -119,18 +136,33 @@ class TaskEngine:
 
     @_synchronized
     def get_subtask_log(self, task_id, subtask_id):
-        subtask = self._subtask(subtask_id)  # OCP ignores the task id here too
+        """The log text; "" for an unknown subtask, whatever the task id.
+
+        OCP's log endpoint reads the log rows by subtask id and checks nothing else
+        (OCP Express TaskService.getSubtaskDetail), so no 404 here.
+        """
+        subtask = self._subtasks.get(subtask_id)
+        if subtask is None:
+            return ""
         task = subtask.task
         logger = f"{task.template.logger_package}.{_class_name(subtask.spec.name)}"
-        return render_log(subtask.log, subtask.id, logger, task.log_context(subtask), self.clock.now())
+        return render_log(subtask.log, logger, task.log_context(subtask), self.clock.now())
+
+    @_synchronized
+    def set_run_time_counting(self, counting):
+        self.run_time_counting = check_run_time_counting(counting)
 
     # ----------------------------------------------------------------- actions
 
     @_synchronized
     def retry_task(self, task_id):
+        """TaskInstanceManagerImpl.retryTask: FAILED, and not a rollback; runTime + 1."""
         task = self._task(task_id)
-        if task.status != FAILED or task.rolling_back:
+        if task.status != FAILED:
             raise IllegalAction(task.id, task.status)
+        if task.operation == ROLLBACK:
+            # OCP passes the operation where the message expects a state.
+            raise IllegalAction(task.id, task.operation)
         now = self.clock.now()
         task.operation = RETRY
         for subtask in task.subtasks:
@@ -142,51 +174,66 @@ class TaskEngine:
 
     @_synchronized
     def rollback_task(self, task_id):
+        """TaskInstanceManagerImpl.rollbackTask.
+
+        Every subtask that is not PENDING gets operation ROLLBACK at once (a SUCCESSFUL one
+        keeps its status until its turn), and those whose downstreams are all PENDING become
+        READY at once, however many: OCP applies the concurrency cap only when its
+        RunningTaskWorker marks more of them later (see _dispatch_rollbacks).
+        """
         task = self._task(task_id)
         if task.status != FAILED:
             raise IllegalAction(task.id, task.status)
-        if task.prohibit_rollback:
+        if prohibits_rollback(task):
             raise RollbackProhibited(task.id)
         now = self.clock.now()
         task.operation = ROLLBACK
-        # Everything that ran is undone, again including what a previous rollback failed on.
         for subtask in task.subtasks:
-            subtask.awaiting_rollback = subtask.status in (SUCCESSFUL, FAILED)
+            if subtask.status == PENDING:
+                continue
+            subtask.transition(subtask.status, ROLLBACK)
+            if all(downstream.status == PENDING for downstream in subtask.downstream_subtasks()):
+                self._make_ready(subtask, now, ROLLBACK)
         self._settle(task, now)
         return views.task_view(task)
 
     @_synchronized
     def retry_subtask(self, task_id, subtask_id):
+        """SubtaskInstanceManagerImpl.retrySubtask: FAILED and not ROLLBACK; runTime unchanged.
+
+        OCP looks at the subtask's own operation only, not at the task's.
+        """
         subtask = self._subtask(subtask_id)  # OCP does not check it belongs to task_id
-        # A subtask that failed during a rollback cannot run forward again.
-        if subtask.status != FAILED or subtask.operation == ROLLBACK or subtask.task.rolling_back:
+        if subtask.status != FAILED:
             raise IllegalAction(subtask.id, subtask.status)
+        if subtask.operation == ROLLBACK:
+            raise IllegalAction(subtask.id, subtask.operation)
         now = self.clock.now()
-        subtask.auto_retry_pending = False
-        subtask.run_time += 1
+        if self.run_time_counting == EVERY_RUN_COUNTING:
+            subtask.run_time += 1
         self._make_ready(subtask, now, RETRY)
         self._settle(subtask.task, now)
         return views.subtask_view(subtask)
 
     @_synchronized
     def skip_subtask(self, task_id, subtask_id):
+        """SubtaskInstanceManagerImpl.skipSubtask: FAILED; ROLLBACK_SKIP under a rollback."""
         subtask = self._subtask(subtask_id)  # OCP does not check it belongs to task_id
         if subtask.status != FAILED:
             raise IllegalAction(subtask.id, subtask.status)
         now = self.clock.now()
-        subtask.auto_retry_pending = False
-        subtask.awaiting_rollback = False
-        self._begin_skip(subtask, now, ROLLBACK_SKIP if subtask.task.rolling_back else SKIP)
+        self._make_ready(subtask, now, ROLLBACK_SKIP if subtask.task.rolling_back else SKIP)
         self._settle(subtask.task, now)
 
     @_synchronized
     def cancel_subtask(self, task_id, subtask_id):
+        """SubtaskInstanceManagerImpl.cancelSubtask: RUNNING -> CANCELING."""
         subtask = self._subtask(subtask_id)  # OCP does not check it belongs to task_id
         if subtask.status != RUNNING:
             raise IllegalAction(subtask.id, subtask.status)
         now = self.clock.now()
         subtask.transition(CANCELING)
-        self._queue.push(now + timedelta(seconds=CANCEL_DELAY), "cancel_done", subtask)
+        self._queue.push(now + timedelta(seconds=CANCEL_DELAY), "cancel_interrupt", subtask)
         self._settle(subtask.task, now)
 
     # ----------------------------------------------------------------- creation
@@ -313,121 +360,190 @@ class TaskEngine:
             self._settle(subtask.task, at)
 
     def _settle(self, task, at):
-        """Let the task move on after a change: hand out work, then recompute its status."""
-        if task.rolling_back:
-            self._dispatch_rollbacks(task, at)
-        else:
-            self._dispatch_executions(task, at)
+        """Let the task move on after a change: hand out work, then recompute its status.
+
+        Like OCP's RunningTaskWorker, no new work is handed out while a subtask is FAILED
+        (not even while it waits for its automatic retry). A task's finishTime is set each
+        time it ends and never cleared: OCP writes it with the state and nothing resets it
+        when a retry or rollback makes the task RUNNING again.
+        """
+        if not has_failed_subtask(task):
+            if task.rolling_back:
+                self._dispatch_rollbacks(task, at)
+            else:
+                self._dispatch_executions(task, at)
         status = derive_status(task)
         if status != task.status:
             task.status = status
-            task.finished = None if status == RUNNING else at
+            if status != RUNNING:
+                task.finished = at
 
     def _dispatch_executions(self, task, at):
+        """AbstractTaskWorker.doMarkRunningSubtasks: READY+RUNNING stay under the cap.
+
+        Only the state changes, as OCP's bulk update does; the operation stays EXECUTE.
+        """
         room = self.max_concurrency - in_progress_count(task)
         for subtask in executable_subtasks(task)[:max(room, 0)]:
-            self._make_ready(subtask, at, EXECUTE)
+            self._make_ready(subtask, at, subtask.operation)
 
     def _dispatch_rollbacks(self, task, at):
+        """AbstractTaskWorker.doMarkRollbackSubtasks: undo the next ones, under the cap.
+
+        OCP only sets READY here and relies on rollbackTask having set the operation; we
+        set ROLLBACK again, so a subtask retried forward in the middle of a rollback is
+        undone once, where OCP Express would run it forward again at every turn.
+        """
         room = self.max_concurrency - in_progress_count(task)
         for subtask in undoable_subtasks(task)[:max(room, 0)]:
-            subtask.awaiting_rollback = False
-            if subtask.spec.prohibit_rollback:
-                # Nothing to undo is allowed here: pass over it, like a skip.
-                self._begin_skip(subtask, at, ROLLBACK_SKIP, ROLLBACK_PROHIBITED_LINES)
-            else:
-                self._make_ready(subtask, at, ROLLBACK)
+            self._make_ready(subtask, at, ROLLBACK)
 
     def _make_ready(self, subtask, at, operation):
+        """READY with `operation`; the scheduler starts it a moment later.
+
+        finishTime stays: OCP's actions and markers set the state only; SubtaskAccessor
+        clears it when the run starts (setRunning) or an automatic retry begins (setReady).
+        """
         subtask.transition(READY, operation)
-        subtask.finished = None
+        subtask.auto_retry_pending = False
         self._queue.push(at + timedelta(seconds=DISPATCH_DELAY), "start", subtask)
 
-    def _begin_skip(self, subtask, at, operation, lines=()):
-        subtask.transition(READY, operation)
-        subtask.finished = None
-        subtask.log.append(LogSegment(started=at, lines=lines))
-        self._queue.push(at + timedelta(seconds=SKIP_DELAY), "skip_done", subtask)
+    # Runs. Every run goes READY -> RUNNING through SubtaskAccessor.setRunning (startTime
+    # set the first time only, finishTime cleared), then RunnerFactory.doRun writes the
+    # separator and JavaSubtaskRunner runs the operation.
 
     def _on_start(self, subtask, at):
+        subtask.transition(RUNNING)
+        if subtask.started is None:
+            subtask.started = at
+        subtask.finished = None
+        subtask.executor = views.EXECUTOR
         if subtask.operation == ROLLBACK:
             self._begin_rollback_run(subtask, at)
+        elif subtask.operation in (SKIP, ROLLBACK_SKIP):
+            self._begin_pass_over(subtask, at)
         else:
             self._begin_run(subtask, at)
 
     def _begin_run(self, subtask, at):
-        duration = self._begin_segment(subtask, at, subtask.spec.duration, subtask.spec.log_lines)
-        if subtask.fault("hang", subtask.run_time):
+        subtask.forward_runs += 1
+        run = subtask.forward_runs
+        duration = self._open_segment(subtask, at, subtask.spec.duration, subtask.spec.log_lines)
+        if subtask.fault("hang", run):
             return  # no end and no watchdog: it runs until someone cancels it
-        if not subtask.fault("timeout", subtask.run_time):
+        if not subtask.fault("timeout", run):
             self._queue.push(at + duration, "run_done", subtask)
-        watchdog = timedelta(seconds=subtask.spec.timeout + TIMEOUT_GRACE)
-        self._queue.push(at + watchdog, "timed_out", subtask)
+        self._watch_timeout(subtask, at)
 
     def _begin_rollback_run(self, subtask, at):
         subtask.rollback_runs += 1
         nominal = max(1.0, subtask.spec.duration * ROLLBACK_DURATION_RATIO)
-        duration = self._begin_segment(subtask, at, nominal, ROLLBACK_LINES)
+        duration = self._open_segment(subtask, at, nominal, ROLLBACK_LINES)
         self._queue.push(at + duration, "rollback_done", subtask)
+        self._watch_timeout(subtask, at)
 
-    def _begin_segment(self, subtask, at, nominal_seconds, lines):
-        """Mark the subtask RUNNING and open its log segment; returns the run's duration."""
+    def _begin_pass_over(self, subtask, at):
+        """A SKIP or ROLLBACK_SKIP run: separator, one line, done (JavaSubtaskRunner.skip)."""
+        line = PASS_OVER_LINE.format(operation=subtask.operation)
+        self._open_segment(subtask, at, 0, (line,))
+        self._queue.push(at, "pass_over_done", subtask)
+
+    def _watch_timeout(self, subtask, at):
+        """ReadySubtaskWorker registers an AsyncTimeout of `timeout` seconds for every run."""
+        self._queue.push(at + timedelta(seconds=subtask.spec.timeout), "timed_out", subtask)
+
+    def _open_segment(self, subtask, at, nominal_seconds, lines):
+        """Open the run's log segment; returns the run's duration."""
         rng = subtask.task.rng
         seconds = round(nominal_seconds * rng.uniform(1 - DURATION_JITTER, 1 + DURATION_JITTER), 3)
-        subtask.transition(RUNNING)
-        subtask.started = at
-        subtask.executor = views.EXECUTOR
-        subtask.log.append(LogSegment(
+        subtask.log.append(RunSegment(
             started=at, operation=subtask.operation, span=seconds, lines=lines,
             thread=rng.randint(1, 32), trace=f"{rng.getrandbits(64):016x}"))
         return timedelta(seconds=seconds)
 
     def _on_run_done(self, subtask, at):
-        fault = subtask.fault("fail_attempts", subtask.run_time)
+        fault = subtask.fault("fail_attempts", subtask.forward_runs)
         if fault is None:
-            self._finish(subtask, at, SUCCESSFUL, succeeded=True)
+            self._end_run(subtask, at, SUCCESSFUL, succeeded=True)
             return
-        self._finish(subtask, at, FAILED, error=fault.message)
-        if subtask.run_time <= subtask.spec.retry_count:
+        self._end_run(subtask, at, FAILED, error=fault.message)
+        self._schedule_auto_retry(subtask, at)
+
+    def _schedule_auto_retry(self, subtask, at):
+        """FailedSubtaskWorker.handleRetry: EXECUTE/RETRY runs retry while runTime <= retryCount."""
+        if subtask.operation in (EXECUTE, RETRY) and subtask.run_time <= subtask.spec.retry_count:
             subtask.auto_retry_pending = True
             self._queue.push(at + timedelta(seconds=AUTO_RETRY_DELAY), "auto_retry", subtask)
 
     def _on_auto_retry(self, subtask, at):
-        subtask.auto_retry_pending = False
         subtask.run_time += 1
+        subtask.finished = None  # SubtaskAccessor.setReady
         self._make_ready(subtask, at, RETRY)
 
     def _on_timed_out(self, subtask, at):
-        self._finish(subtask, at, FAILED, CANCEL, error=(
-            f"Subtask execution timed out after {subtask.spec.timeout} seconds, cancel it"))
+        """The AsyncTimeout callback (ReadySubtaskWorker): FAILED, then a warning line.
+
+        The operation stays what it was: OCP sets CANCEL only on its in-memory copy, for
+        the log, and the run's own end is refused by the row version. As a plain failure
+        of an EXECUTE or RETRY run, it is retried automatically while retries remain.
+        """
+        segment = subtask.log[-1]
+        segment.close(at)
+        self._set_state(subtask, at, FAILED)
+        elapsed = int((at - segment.started).total_seconds())
+        message = TIMEOUT_LINE.format(subtask_id=subtask.id, subtask=subtask.spec.name,
+                                      elapsed=elapsed, timeout=subtask.spec.timeout)
+        subtask.log.append(LogLine(at, "WARN", message, segment.thread, segment.trace))
+        self._schedule_auto_retry(subtask, at)
+
+    def _on_cancel_interrupt(self, subtask, at):
+        """CancelingSubtaskWorker: interrupt the run, then RUNNING with operation CANCEL."""
+        subtask.log[-1].close(at)
+        subtask.transition(RUNNING, CANCEL)
+        self._queue.push(at + timedelta(seconds=CANCEL_DELAY), "cancel_done", subtask)
 
     def _on_cancel_done(self, subtask, at):
-        self._finish(subtask, at, FAILED, CANCEL, error="Subtask was cancelled by user")
+        """RunningSubtaskWorker: FAILED/CANCEL, then the CANCEL run (JavaSubtaskRunner.cancel).
 
-    def _on_skip_done(self, subtask, at):
+        The interrupted run writes no state line of its own (its late update loses to the
+        row version), so the log shows the state line before the CANCEL separator.
+        """
+        self._set_state(subtask, at, FAILED)
+        line = CANCEL_LINE.format(subtask_id=subtask.id, executor=subtask.executor)
+        self._open_segment(subtask, at, 0, (line,))
+        subtask.log[-1].close(at, succeeded=True)
+
+    def _on_pass_over_done(self, subtask, at):
         end_state = PENDING if subtask.operation == ROLLBACK_SKIP else SUCCESSFUL
-        self._finish(subtask, at, end_state, succeeded=True)
+        self._end_run(subtask, at, end_state, succeeded=True)
 
     def _on_rollback_done(self, subtask, at):
         fault = subtask.fault("fail_rollback", subtask.rollback_runs)
         if fault is None:
-            self._finish(subtask, at, PENDING, succeeded=True)
+            self._end_run(subtask, at, PENDING, succeeded=True)
         else:
-            self._finish(subtask, at, FAILED, error=fault.message)
+            self._end_run(subtask, at, FAILED, error=fault.message)
 
-    def _finish(self, subtask, at, status, operation=None, *, error=None, succeeded=False):
-        """End the current run (or skip) of a subtask and close its log segment."""
-        subtask.transition(status, operation)
+    def _end_run(self, subtask, at, status, *, error=None, succeeded=False):
+        """SubtaskAccessor.setExecuteEnd: close the run's segment, then set the state."""
+        subtask.log[-1].close(at, error=error, succeeded=succeeded)
+        self._set_state(subtask, at, status)
+
+    def _set_state(self, subtask, at, status):
+        """SubtaskAccessor.setFailed/setExecuteEnd: finishTime, state, and its log line."""
+        subtask.transition(status)
         subtask.finished = at
-        subtask.log[-1].close(at, status, subtask.operation, error=error, succeeded=succeeded)
+        if state_is_logged(status, subtask.operation):
+            subtask.log.append(StateLine(subtask.operation, status))
 
     _HANDLERS = {
         "start": _on_start,
         "run_done": _on_run_done,
         "auto_retry": _on_auto_retry,
         "timed_out": _on_timed_out,
+        "cancel_interrupt": _on_cancel_interrupt,
         "cancel_done": _on_cancel_done,
-        "skip_done": _on_skip_done,
+        "pass_over_done": _on_pass_over_done,
         "rollback_done": _on_rollback_done,
     }
 
@@ -483,6 +599,12 @@ def _tenant_view(tenant):
     if tenant is None:
         return None
     return {key: tenant.get(key) for key in ("id", "name", "obClusterId", "mode")}
+
+
+def check_run_time_counting(counting):
+    if counting not in RUN_TIME_COUNTINGS:
+        raise BadRequest(f"run_time_counting must be one of {list(RUN_TIME_COUNTINGS)}, got {counting!r}")
+    return counting
 
 
 def _has_hang(faults):

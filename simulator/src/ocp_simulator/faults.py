@@ -12,6 +12,8 @@ A fault rule (from the scenario's `http_faults` or `POST /__simulator__/faults`)
     invalid_json: true        HTTP 200, JSON content type, truncated JSON body
     after_handling: true      carry the request out first, then delay or replace its answer:
                               a POST that took effect but whose answer was lost
+    retry_after:  30          with status 429 or 5xx: send `Retry-After: 30`; seconds (an
+                              integer >= 0) or an HTTP-date string, sent as given
 
 Without `nth` and `probability` a rule hits every request it matches. At most one of
 status/drop/html/invalid_json per rule; `latency_ms` combines with any. When several rules
@@ -23,9 +25,10 @@ import fnmatch
 import random
 import threading
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 ACTIONS = ("status", "drop", "html", "invalid_json")
-KNOWN_KEYS = {"match", "nth", "probability", "latency_ms", "after_handling", *ACTIONS}
+KNOWN_KEYS = {"match", "nth", "probability", "latency_ms", "after_handling", "retry_after", *ACTIONS}
 
 
 class FaultSpecError(ValueError):
@@ -40,6 +43,7 @@ class FaultDecision:
     action: str = None      # one of ACTIONS, or None for latency only
     status: int = None      # with action "status"
     after_handling: bool = False
+    retry_after: str = None  # the Retry-After header's value, with action "status"
 
     def describe(self):
         """Short text for the journal, e.g. "latency:200,status:503" or "after:drop"."""
@@ -70,6 +74,7 @@ class FaultRule:
         self.probability = _parse_probability(spec.get("probability"))
         self.latency_ms = _parse_latency(spec.get("latency_ms"))
         self.action, self.status = _parse_action(spec)
+        self.retry_after = _parse_retry_after(spec.get("retry_after"), self.status)
         self.after_handling = spec.get("after_handling", False)
         if not isinstance(self.after_handling, bool):
             raise FaultSpecError("after_handling must be true or false")
@@ -115,7 +120,7 @@ class FaultInjector:
 
     def decide(self, method, path):
         """The FaultDecision for this request, or None when no rule fires."""
-        latency_ms, action, status, after_handling = 0, None, None, False
+        latency_ms, action, status, after_handling, retry_after = 0, None, None, False, None
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(method, path) or not rule.fires(self._rng):
@@ -124,10 +129,10 @@ class FaultInjector:
                     after_handling = rule.after_handling
                 latency_ms += rule.latency_ms
                 if action is None:
-                    action, status = rule.action, rule.status
+                    action, status, retry_after = rule.action, rule.status, rule.retry_after
         if not latency_ms and action is None:
             return None
-        return FaultDecision(latency_ms, action, status, after_handling)
+        return FaultDecision(latency_ms, action, status, after_handling, retry_after)
 
 
 def _parse_nth(value):
@@ -153,6 +158,25 @@ def _parse_latency(value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise FaultSpecError("latency_ms must be a non-negative integer")
     return value
+
+
+def _parse_retry_after(value, status):
+    """The Retry-After header value: delay-seconds or an HTTP-date (RFC 9110), as text."""
+    if value is None:
+        return None
+    if status is None or not (status == 429 or 500 <= status <= 599):
+        raise FaultSpecError("retry_after needs status 429 or 5xx")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.endswith(" GMT"):
+        try:
+            parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return value
+    raise FaultSpecError("retry_after must be seconds (an integer >= 0) or an HTTP-date "
+                         f"such as 'Wed, 21 Oct 2026 07:28:00 GMT', got {value!r}")
 
 
 def _parse_action(spec):

@@ -2,7 +2,8 @@
 
 OCP localises `error.message` (en-US by default, zh-CN on request). Clients must key on the
 HTTP status and `error.code`, never on the text: answering in Chinese when asked keeps them
-honest about that.
+honest about that. The task, not-found and login messages are OCP's own wording (OCP Express
+server/src/main/resources/i18n/error/messages_*.properties); the others are ours.
 """
 
 ENGLISH = "en-US"
@@ -12,19 +13,20 @@ SUPPORTED_LOCALES = (ENGLISH, CHINESE)
 MESSAGES = {
     "illegal_action": {
         ENGLISH: "This operation is not supported for the {id} task in the {state} state.",
-        CHINESE: "{id} 任务处于 {state} 状态，不支持该操作。",
+        CHINESE: "任务{id}, 状态{state}, 不能进行此操作",
     },
     "rollback_prohibited": {
-        ENGLISH: "Task {id} prohibits rollback.",
-        CHINESE: "任务 {id} 禁止回滚。",
+        ENGLISH: "Task {id} can not rollback.",
+        CHINESE: "任务 {id} 不能回滚",
     },
+    # OCP reports a missing subtask with the task message too (error.task.not.exists).
     "task_not_found": {
-        ENGLISH: "Task instance {id} does not exist.",
-        CHINESE: "任务实例 {id} 不存在。",
+        ENGLISH: "The {id} task does not exist.",
+        CHINESE: "任务 {id} 不存在",
     },
     "subtask_not_found": {
-        ENGLISH: "Subtask instance {id} does not exist.",
-        CHINESE: "子任务实例 {id} 不存在。",
+        ENGLISH: "The {id} task does not exist.",
+        CHINESE: "任务 {id} 不存在",
     },
     "cluster_not_found": {
         ENGLISH: "Cluster {id} does not exist.",
@@ -35,8 +37,8 @@ MESSAGES = {
         CHINESE: "参数错误：{detail}",
     },
     "unauthorized": {
-        ENGLISH: "Unauthorized: login required or credentials invalid.",
-        CHINESE: "未认证：需要登录或凭证无效。",
+        ENGLISH: "The current user has not logged on or a logon error has occurred. Please log on and try again.",
+        CHINESE: "当前用户没有登录或登录出错了，请登陆后重试",
     },
     "forbidden": {
         ENGLISH: "Access denied: this operation requires the {role} permission.",

@@ -28,7 +28,10 @@ class Fault:
 
     kind: fail_attempts (a run fails), hang (a run never ends, until cancelled),
     timeout (a run overstays its timeout), fail_rollback (a rollback run fails).
-    It affects runs first..last (1-based; rollback runs are counted on their own).
+    It affects runs first..last, counted by the simulator itself (1-based): forward runs
+    (EXECUTE, RETRY) for fail_attempts, hang and timeout, rollback runs for fail_rollback.
+    The count is not OCP's runTime, whose rule differs between OCP versions and actions
+    (see `TaskEngine.run_time_counting`), so a scenario means the same under either rule.
     """
 
     kind: str
@@ -113,16 +116,16 @@ class Subtask:
     faults: tuple                 # Fault
     status: str = PENDING
     operation: str = EXECUTE
-    run_time: int = 1             # number of the current or next run
-    rollback_runs: int = 0
-    started: object = None        # datetime of the latest run's start
-    finished: object = None       # datetime of the latest terminal transition
+    run_time: int = 1             # OCP's runTime: starts at 1, see TaskEngine.run_time_counting
+    forward_runs: int = 0         # EXECUTE/RETRY runs so far, for the fault scripts
+    rollback_runs: int = 0        # ROLLBACK runs so far, for the fault scripts
+    started: object = None        # datetime of the first run's start (OCP never moves it)
+    finished: object = None       # datetime of the latest end, None from RUNNING on
     executor: str = None
     auto_retry_pending: bool = False   # FAILED but about to retry by itself
-    awaiting_rollback: bool = False    # not yet attempted by the current rollback
     token: int = 0                # bumped on every transition; older events are stale
     downstream: list = field(default_factory=list)  # indices into task.subtasks
-    log: list = field(default_factory=list)         # logs.LogSegment
+    log: list = field(default_factory=list)         # logs.RunSegment / StateLine / LogLine
 
     def transition(self, status, operation=None):
         self.status = status
@@ -142,8 +145,8 @@ class Subtask:
             self.started += delta
         if self.finished is not None:
             self.finished += delta
-        for segment in self.log:
-            segment.shift(delta)
+        for record in self.log:
+            record.shift(delta)
 
     def upstream_subtasks(self):
         return [self.task.subtasks[i] for i in self.upstreams]
@@ -161,7 +164,7 @@ class Task:
     tenant: dict                  # OCP's tenant shape, or None
     creator: dict
     task_type: str
-    prohibit_rollback: bool
+    prohibit_rollback: bool       # the task's own flag; see prohibits_rollback() for OCP's answer
     host_ids: tuple
     rng: object                   # random.Random private to this task
     created: object               # datetime
@@ -183,6 +186,7 @@ class Task:
             "tenant": self.tenant["name"] if self.tenant else "tenant",
             "host": subtask.host or self.main_host,
             "subtask": subtask.spec.name,
+            "subtask_id": subtask.id,
         }
 
     def shift_times(self, delta):
@@ -196,18 +200,39 @@ class Task:
 
 
 def derive_status(task):
-    """OCP's rule: work in progress -> RUNNING; else any FAILED -> FAILED; else SUCCESSFUL.
+    """The task's status from its subtasks (OCP Express RunningTaskWorker.updateState).
+
+    Work in progress -> RUNNING; else any FAILED -> FAILED; else SUCCESSFUL once every
+    subtask is SUCCESSFUL (PENDING under a rollback), RUNNING until then.
 
     A subtask about to retry by itself counts as work in progress, which is why a FAILED
     subtask inside a RUNNING task is not final. PENDING subtasks stuck behind a FAILED
-    one do not count: that task is FAILED.
+    one do not count: that task is FAILED. READY and CANCELING count as in progress too,
+    where OCP Express only looks at RUNNING: they last a second, and a task that flips to
+    FAILED while a subtask is READY would only confuse clients the way a race in OCP does.
     """
     subtasks = task.subtasks
     if any(s.status in IN_PROGRESS or s.auto_retry_pending for s in subtasks):
         return RUNNING
     if any(s.status == FAILED for s in subtasks):
         return FAILED
-    return SUCCESSFUL
+    done = PENDING if task.rolling_back else SUCCESSFUL
+    return SUCCESSFUL if all(s.status == done for s in subtasks) else RUNNING
+
+
+def has_failed_subtask(task):
+    """OCP hands out no new work to a task while any of its subtasks is FAILED."""
+    return any(s.status == FAILED for s in task.subtasks)
+
+
+def prohibits_rollback(task):
+    """OCP's prohibitRollback of a task (OCP Express TaskInstanceManagerImpl.prohibitRollback).
+
+    The task's own flag, or any subtask that has run (not PENDING or READY) and prohibits
+    rollback: once such a step has been done, the whole task can no longer be undone.
+    """
+    return task.prohibit_rollback or any(
+        s.status not in (PENDING, READY) and s.spec.prohibit_rollback for s in task.subtasks)
 
 
 def in_progress_count(task):
@@ -223,8 +248,8 @@ def executable_subtasks(task):
 
 
 def undoable_subtasks(task):
-    """Subtasks the rollback may undo now: not yet attempted, every downstream undone."""
+    """SUCCESSFUL subtasks a rollback may undo now (every downstream undone), last first."""
     return [
         s for s in reversed(task.subtasks)
-        if s.awaiting_rollback and all(d.status == PENDING for d in s.downstream_subtasks())
+        if s.status == SUCCESSFUL and all(d.status == PENDING for d in s.downstream_subtasks())
     ]

@@ -7,6 +7,7 @@
 A task entry: template, cluster_id, tenant_id, host_ids, name, creator, type,
 prohibit_rollback, count (N copies), state (as_is: starts at load; running: started a
 while ago; finished: already over, its faults deciding whether it FAILED), faults.
+`start_faults` give faults to the tasks that API calls start (start_faults.py).
 See CONTRACT.md for the whole format, and model.parse_fault for the fault kinds.
 """
 
@@ -15,16 +16,18 @@ from pathlib import Path
 
 import yaml
 
-from .engine import START_STATES, TASK_TYPES, TaskEngine
+from .engine import RUN_TIME_COUNTINGS, START_STATES, TASK_TYPES, TaskEngine
 from .errors import BadRequest, ScenarioError
 from .model import parse_faults
+from .start_faults import StartFaultError, parse_start_fault
 from .templates import TEMPLATES, subtask_names
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
 
-DEFAULT_SETTINGS = {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10}
-TOP_LEVEL_KEYS = ("settings", "users", "clusters", "tenants", "hosts", "tasks", "http_faults")
+DEFAULT_SETTINGS = {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
+                    "run_time_counting": "ocp"}
+TOP_LEVEL_KEYS = ("settings", "users", "clusters", "tenants", "hosts", "tasks", "http_faults", "start_faults")
 TASK_KEYS = ("template", "cluster_id", "tenant_id", "host_ids", "name", "creator", "type",
              "prohibit_rollback", "count", "state", "faults")
 
@@ -38,6 +41,7 @@ class Scenario:
     hosts: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
     http_faults: list = field(default_factory=list)
+    start_faults: list = field(default_factory=list)   # start_faults.StartFault
     path: str = None
 
 
@@ -64,6 +68,7 @@ def parse_scenario(raw, path="<scenario>"):
         users=_users(check, check.list_of_mappings(raw, "users")),
         clusters=_clusters(check, check.list_of_mappings(raw, "clusters")),
         http_faults=check.list_of_mappings(raw, "http_faults"),
+        start_faults=_start_faults(check, raw),
         path=str(path),
     )
     cluster_ids = {cluster["id"] for cluster in scenario.clusters}
@@ -82,7 +87,8 @@ def parse_scenario(raw, path="<scenario>"):
 def build_engine(scenario, clock):
     """A TaskEngine holding the scenario's inventory and tasks, timed by `clock`."""
     settings = scenario.settings
-    engine = TaskEngine(clock, seed=settings["seed"], max_concurrency=settings["max_concurrency"])
+    engine = TaskEngine(clock, seed=settings["seed"], max_concurrency=settings["max_concurrency"],
+                        run_time_counting=settings["run_time_counting"])
     for cluster in scenario.clusters:
         engine.clusters[cluster["id"]] = dict(cluster)
     for tenant in scenario.tenants:
@@ -166,7 +172,20 @@ def _settings(check, raw):
     check.integer(settings, "settings", "seed")
     check.integer(settings, "settings", "timezone_offset_minutes")
     check.integer(settings, "settings", "max_concurrency", minimum=1)
+    check.one_of(settings, "settings", "run_time_counting", RUN_TIME_COUNTINGS)
     return settings
+
+
+def _start_faults(check, raw):
+    entries = raw.get("start_faults") or []
+    check.that(isinstance(entries, list), "start_faults", "must be a list")
+    parsed = []
+    for index, entry in enumerate(entries):
+        try:
+            parsed.append(parse_start_fault(entry))
+        except StartFaultError as error:
+            raise ScenarioError(check.path, f"start_faults[{index}]{error.key}", error.problem) from None
+    return parsed
 
 
 def _users(check, users):

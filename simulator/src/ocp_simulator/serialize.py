@@ -1,21 +1,23 @@
 """Turn the engine's python values into OCP's JSON, and build OCP's response envelope.
 
 OCP (Spring + Jackson) writes object keys in alphabetical order, leaves out null fields,
-writes timestamps as ISO 8601 with offset and milliseconds, and writes longs beyond
-JavaScript's safe range as strings. Clients parse what we send here, so this is the one
-place those rules live.
+writes timestamps as ISO 8601 with offset and as many fraction digits as the time needs
+(javatime.jackson_timestamp), and writes longs beyond JavaScript's safe range as strings.
+Clients parse what we send here, so this is the one place those rules live.
 """
 
 import json
 from datetime import datetime
+
+from .javatime import jackson_timestamp
 
 # Largest integer a JavaScript/JSON double holds exactly; OCP writes bigger longs as strings.
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def format_timestamp(moment):
-    """`2021-08-25T15:10:13.176+08:00`: ISO 8601, milliseconds, numeric offset."""
-    return moment.isoformat(timespec="milliseconds")
+    """`2021-08-25T15:10:13.176+08:00`, `...:13.17+08:00`, `...:13+08:00`, as Jackson writes them."""
+    return jackson_timestamp(moment)
 
 
 def to_json_value(value):

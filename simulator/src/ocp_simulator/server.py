@@ -1,7 +1,7 @@
 """Run the simulator in-process: a Werkzeug threaded server in a daemon thread.
 
     with SimulatorServer(port=0) as sim:
-        requests.get(sim.url + "/api/v2/tasks/instances", auth=("admin", "admin"))
+        requests.get(sim.url + "/api/v2/tasks/instances", auth=("admin", "OcpSim-Admin-2026"))
 """
 
 import threading
@@ -11,10 +11,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from .app import SimulatorState, create_app
 from .auth import UserDirectory
 from .clock import SimClock
-from .errors import ScenarioError
+from .engine import check_run_time_counting
+from .errors import BadRequest, ScenarioError
 from .faults import FaultInjector, FaultSpecError
 from .journal import Journal
 from .scenario import build_engine, load_scenario
+from .start_faults import StartFaults
 from .tls import make_ssl_context
 
 
@@ -34,16 +36,22 @@ class SimulatorServer:
 
     Attributes: `url`, `port`, `engine`, `journal`, `faults`, `clock`, and `ca_path` (the
     CA bundle to verify against when `tls` is on, else None).
-    `speed` and `seed` override the scenario's settings when given.
+    `speed`, `seed` and `run_time_counting` override the scenario's settings when given.
+    `clock` replaces the simulated clock (tests pass a ManualClock; `speed` is then unused).
     """
 
     def __init__(self, scenario_path=None, host="127.0.0.1", port=0, tls=False, ca_out=None,
-                 admin=True, speed=None, seed=None):
+                 admin=True, speed=None, seed=None, run_time_counting=None, clock=None):
         scenario = load_scenario(scenario_path)
         settings = scenario.settings
         if seed is not None:
             settings["seed"] = seed
-        self.clock = SimClock(
+        if run_time_counting is not None:
+            try:
+                settings["run_time_counting"] = check_run_time_counting(run_time_counting)
+            except BadRequest as error:
+                raise ValueError(error.message) from None
+        self.clock = clock or SimClock(
             speed=speed if speed is not None else settings["speed"],
             tz_offset_minutes=settings["timezone_offset_minutes"],
         )
@@ -51,7 +59,7 @@ class SimulatorServer:
         self.journal = Journal()
         self.faults = _fault_injector(scenario, settings["seed"])
         state = SimulatorState(self.engine, self.clock, UserDirectory(scenario.users),
-                               self.journal, self.faults, admin)
+                               self.journal, self.faults, admin, StartFaults(scenario.start_faults))
         ssl_context, self.ca_path = make_ssl_context(ca_out) if tls else (None, None)
         self._server = make_server(host, port, create_app(state), threaded=True,
                                    ssl_context=ssl_context,

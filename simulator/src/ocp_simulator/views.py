@@ -5,6 +5,7 @@ serialize.py in the HTTP layer turns them into JSON.
 """
 
 from .errors import BadRequest
+from .model import prohibits_rollback
 
 NODE_TYPE = "JAVA_TASK"
 EXECUTOR = "10.0.0.100:8080"   # the OCP server that runs every task of the simulation
@@ -28,7 +29,11 @@ def _scrambled(subtasks):
 
 
 def subtask_view(subtask):
-    """SubtaskInstance."""
+    """SubtaskInstance, with the server's spellings `parallelIdx` and `downstreams`.
+
+    task-management.zh.md spells them `paralleIdx` and `downstream`; OCP Express's
+    SubtaskInstance model, which the server serialises, has `parallelIdx`/`downstreams`.
+    """
     siblings = subtask.task.subtasks
     return {
         "id": subtask.id,
@@ -41,9 +46,9 @@ def subtask_view(subtask):
         "executor": subtask.executor,
         "runTime": subtask.run_time,
         "nodeType": NODE_TYPE,
-        "paralleIdx": subtask.parallel_idx,
+        "parallelIdx": subtask.parallel_idx,
         "upstreams": [siblings[i].id for i in subtask.upstreams],
-        "downstream": [siblings[i].id for i in subtask.downstream],
+        "downstreams": [siblings[i].id for i in subtask.downstream],
         "prohibitRollback": subtask.spec.prohibit_rollback,
         "createTime": subtask.task.created,
         "startTime": subtask.started,
@@ -64,7 +69,7 @@ def task_view(task):
         "type": task.task_type,
         "operation": task.operation,
         "executor": EXECUTOR,
-        "prohibitRollback": task.prohibit_rollback,
+        "prohibitRollback": prohibits_rollback(task),
         "subtasks": [subtask_view(s) for s in _scrambled(task.subtasks)],
         "createTime": task.created,
         "startTime": task.started,
@@ -105,8 +110,13 @@ def _contains(haystack, needle):
 
 
 def _matcher(name, statuses, task_type, cluster_name, cluster_id, tenant_name, tenant_id, host_id):
-    """A predicate for the given filters; a filter left as None (or empty) matches all."""
-    statuses = set(statuses) if statuses else None
+    """A predicate for the given filters; a filter left as None matches all.
+
+    `statuses` are upper-case already; values that are no task status match nothing
+    (OCP Express TaskState.fromValue turns them into null), so an empty list or a list
+    of unknown values selects no task.
+    """
+    statuses = set(statuses) if statuses is not None else None
     tenant_name = tenant_name.lower() if tenant_name is not None else None
 
     def matches(task):
