@@ -13,9 +13,12 @@ A poll:
 - every ``sweep_every`` polls (and at once after a restart or an outage) asks a second, usually
   one-page list query, of every status, newest first, down to the newest id the last sweep saw:
   a task that started and ended between two polls is never on the first list;
+- when tasks left that list (they ended), asks one more list query, of the SUCCESSFUL tasks that
+  ended last: an entry showing every subtask SUCCESSFUL under EXECUTE tells a clean success, with
+  no read (the list shows no operation, so a rollback or a success after a retry needs one);
 - reads in detail only a task whose entry needs it (task_events.entry_needs_read: it failed, it
-  left the list, it runs a subtask under a ``running_long`` limit) and, once per run, the log of
-  a subtask that failed or went through a retry, skip, cancel or rollback;
+  ended other than cleanly, it runs a subtask under a ``running_long`` limit) and, once per run,
+  the log of a subtask that failed or went through a retry, skip, cancel or rollback;
 - returns a PollPlan: the events, the memory to keep once they are put, and the pause before
   the next poll. Nothing is changed until ``commit``, so a poll interrupted while its events are
   put (the source stopped) keeps what it put, and the next start reads again what it had not.
@@ -39,6 +42,7 @@ import time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpApiError,
     OcpAuthenticationError,
+    OcpBadRequestError,
     OcpClientError,
     OcpConnectionError,
     OcpNotFoundError,
@@ -50,12 +54,13 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_events import (
     EventContext,
     TaskMemory,
+    clean_success,
     compact_entry,
     entry_needs_read,
+    events_from_entry,
     events_from_read,
     reachable_event,
     running_long_events,
-    started_event_from_entry,
     subtasks_needing_logs,
     task_summary,
     unreachable_event,
@@ -175,6 +180,8 @@ class TaskEventWatcher:
         self._clock = clock
         self._random = random
         self.dirty = False
+        # Whether OCP sorts the task list by finishTime (see _recently_ended).
+        self._ended_query_works = True
 
     # ------------------------------------------------------------ polling
 
@@ -262,6 +269,23 @@ class TaskEventWatcher:
                 return found, newest
             page += 1
 
+    def _recently_ended(self, plan, task_ids):
+        """The list entries of the tasks in ``task_ids`` that OCP shows SUCCESSFUL among its most
+        recently finished: one list query instead of a read each. An OCP that refuses the sort
+        is not asked again; a task not in the page is read."""
+        if not self._ended_query_works:
+            return {}
+        filters = dict(self.options.filters, status=['SUCCESSFUL'])
+        size = min(LIST_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
+        plan.list_queries += 1
+        try:
+            tasks, _page = self._api.list_tasks(filters, page=1, size=size, sort='finishTime,desc')
+        except OcpBadRequestError:
+            self._ended_query_works = False
+            return {}
+        wanted = set(task_ids)
+        return dict((task.get('id'), task) for task in tasks if task.get('id') in wanted)
+
     def _read(self, plan, task_id, memory):
         """The task's detail and the logs events_from_read needs; None when OCP no longer has it."""
         plan.reads += 1
@@ -314,15 +338,23 @@ class TaskEventWatcher:
             elif entry_needs_read(entry, memory, rules):
                 to_read.append((task_id, entry))
             elif memory is None:
-                task_events[task_id], updates[task_id] = started_event_from_entry(entry, None, context)
+                task_events[task_id], updates[task_id] = events_from_entry(entry, None, context)
             elif compact_entry(entry) != memory.listed:
                 updates[task_id] = update_from_entry(entry, memory, rules)
-        for task_id in sorted(swept):
-            if task_id not in active and task_id not in state.memory:
-                to_read.append((task_id, swept[task_id]))  # started and ended between two polls
-        for task_id, memory in sorted(state.memory.items()):
-            if task_id not in active and not memory.finished:
-                to_read.append((task_id, None))  # it left the list: it has ended (or is gone)
+        # Started and ended between two polls: never on the active list.
+        ended = dict((task_id, entry) for task_id, entry in swept.items()
+                     if task_id not in active and task_id not in state.memory)
+        # Left the active list: ended (or gone). Their last entries come in one more list query.
+        left = [task_id for task_id, memory in sorted(state.memory.items())
+                if task_id not in active and not memory.finished]
+        if left and not first:
+            ended.update(self._recently_ended(plan, left))
+        for task_id in sorted(set(ended) | set(left)):
+            entry, memory = ended.get(task_id), state.memory.get(task_id)
+            if entry is not None and clean_success(entry) and (memory is None or not memory.needs_read):
+                task_events[task_id], updates[task_id] = events_from_entry(entry, memory, context)
+            else:
+                to_read.append((task_id, entry))
 
         for task_id, entry in to_read:
             memory = updates.get(task_id, state.memory.get(task_id))

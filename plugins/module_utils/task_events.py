@@ -277,13 +277,33 @@ class _Collector:
         self.events.append(TaskEvent(key, self.task_id, payload))
 
 
-def started_event_from_entry(entry, memory, context):
-    """The task_started event a new task's list entry gives, without a read; and its memory."""
+def clean_success(entry):
+    """Whether a list entry shows a task that ended SUCCESSFUL by executing every subtask once:
+    all subtasks SUCCESSFUL under EXECUTE. Nothing can have failed on the way (a retry, skip or
+    cancel leaves its operation), and it is no rollback (that leaves subtasks PENDING), so the
+    entry alone tells the end, without a read."""
+    subtasks = entry.get('subtasks') or []
+    return entry.get('status') == 'SUCCESSFUL' and bool(subtasks) and all(
+        subtask.get('status') == 'SUCCESSFUL' and subtask.get('operation') == 'EXECUTE' for subtask in subtasks)
+
+
+def events_from_entry(entry, memory, context):
+    """The events a list entry gives without a read, and the task's memory: task_started for a
+    task never seen, task_succeeded for a clean success (see clean_success). Only call it for an
+    entry that entry_needs_read passed, or a clean success."""
     memory = memory.copy() if memory is not None else TaskMemory()
     memory.summary = task_summary(entry, memory.summary)
     memory.listed = compact_entry(entry)
-    collector = _Collector(entry.get('id'), memory, context)
-    collector.offer('%s:started' % entry.get('id'), TASK_STARTED, entry.get('startTime'), task=memory.summary)
+    task_id = entry.get('id')
+    collector = _Collector(task_id, memory, context)
+    # Every task the source knows has this key (told, or taken as history): offered, it is news
+    # only for a task never seen.
+    collector.offer('%s:started' % task_id, TASK_STARTED, entry.get('startTime'), task=memory.summary)
+    if clean_success(entry):
+        memory.summary['operation'] = 'EXECUTE'
+        collector.offer('%s:SUCCEEDED' % task_id, TASK_SUCCEEDED, entry.get('finishTime'), task=memory.summary)
+        memory.finished = True
+        memory.watches = {}
     return collector.events, memory
 
 
@@ -368,14 +388,12 @@ def events_from_read(task, memory, logs, context, rules=(), log_lines=10):
     ``rules`` are the running_long rules ``(compiled pattern, seconds)``; the watches they call
     for are taken from this read, which shows when each running subtask started.
     """
-    new = memory is None
     memory = memory.copy() if memory is not None else TaskMemory()
     memory.summary = task_summary(task, memory.summary)
     memory.needs_read = False
     task_id = task.get('id')
     collector = _Collector(task_id, memory, context)
-    if new:
-        collector.offer('%s:started' % task_id, TASK_STARTED, task.get('startTime'), task=memory.summary)
+    collector.offer('%s:started' % task_id, TASK_STARTED, task.get('startTime'), task=memory.summary)
     for subtask in task.get('subtasks') or []:
         subtask_id = subtask.get('id')
         if subtask_id not in logs:

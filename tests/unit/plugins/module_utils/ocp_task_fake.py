@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpBadRequestError, OcpNotFoundError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import normalize_task
 
 START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
@@ -35,6 +35,8 @@ class FakeOcp:
         self.calls = []
         self.failures = []
         self.next_subtask_id = 100
+        # Sort orders this OCP accepts besides id,desc; an older OCP might refuse finishTime.
+        self.refuse_finish_time_sort = False
 
     # ------------------------------------------------------------ the test's side
 
@@ -157,6 +159,10 @@ class FakeOcp:
         statuses = filters.get('status')
         selected = [task for task_id, task in sorted(self.tasks.items(), reverse=True)
                     if not statuses or task['status'] in statuses]
+        if sort == 'finishTime,desc' and not self.refuse_finish_time_sort:
+            selected.sort(key=lambda task: task.get('finishTime') or '', reverse=True)
+        elif sort not in (None, 'id,desc'):
+            raise OcpBadRequestError(400, code=10001, method='GET', path='/api/v2/tasks/instances')
         first = (page - 1) * size
         entries = []
         for task in selected[first:first + size]:

@@ -174,7 +174,7 @@ def test_a_quiet_poll_is_one_list_query(ocp):
         assert (plan.list_queries, plan.reads, plan.log_reads) == (1, 0, 0)
 
 
-def test_progress_costs_no_read_and_an_end_costs_one(ocp):
+def test_progress_costs_nothing_and_ends_cost_one_list_query(ocp):
     for task_id in range(1, 11):
         ocp.add_task(task_id)
     source = Source(ocp, sweep_every=0)
@@ -183,10 +183,44 @@ def test_progress_costs_no_read_and_an_end_costs_one(ocp):
         ocp.succeed(task_id, 0)
     plan = source.poll()
     assert (plan.list_queries, plan.reads) == (1, 0)
-    ocp.run_to_success(5)
+    for task_id in (3, 5, 8):
+        ocp.run_to_success(task_id)
     plan = source.poll()
-    assert (plan.list_queries, plan.reads, plan.log_reads) == (1, 1, 0)
-    assert source.types() == [('task_succeeded', 5)]
+    # The three ends come from one list of the tasks that ended last: clean successes need no read.
+    assert (plan.list_queries, plan.reads, plan.log_reads) == (2, 0, 0)
+    assert source.types() == [('task_succeeded', 3), ('task_succeeded', 5), ('task_succeeded', 8)]
+    assert source.events[0]['task']['operation'] == 'EXECUTE'
+
+
+def test_an_end_after_a_retry_or_a_rollback_is_read(ocp):
+    ocp.add_task(1)
+    ocp.add_task(2)
+    source = Source(ocp, sweep_every=0)
+    source.poll()
+    ocp.fail(1, 0)
+    ocp.retry(1, 0)
+    ocp.run_to_success(1)  # a failure mended between two polls
+    ocp.fail(2, 0)
+    ocp.roll_back(2)
+    plan = source.poll()
+    assert (plan.list_queries, plan.reads) == (2, 2)
+    assert [(event['type'], event.get('late')) for event in source.events] == [
+        ('subtask_failed', True), ('task_succeeded', None), ('subtask_failed', True), ('task_rolled_back', None)]
+
+
+def test_an_ocp_that_refuses_the_finish_time_sort_is_read_task_by_task(ocp):
+    ocp.refuse_finish_time_sort = True
+    ocp.add_task(1)
+    ocp.add_task(2)
+    source = Source(ocp, sweep_every=0)
+    source.poll()
+    ocp.run_to_success(1)
+    plan = source.poll()
+    assert plan.fatal is None and (plan.list_queries, plan.reads) == (2, 1)
+    ocp.run_to_success(2)
+    plan = source.poll()
+    assert (plan.list_queries, plan.reads) == (1, 1)  # not asked again
+    assert source.types() == [('task_succeeded', 1), ('task_succeeded', 2)]
 
 
 def test_a_task_that_starts_and_ends_between_polls_is_found_by_the_sweep(ocp):

@@ -14,8 +14,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import nor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_events import (
     EventContext,
     TaskMemory,
+    clean_success,
     compact_entry,
     entry_needs_read,
+    events_from_entry,
     events_from_read,
     host_of,
     running_long_events,
@@ -161,3 +163,17 @@ def test_memory_survives_json():
     assert copy.to_dict() == memory.to_dict() and copy.to_dict()['keys'] == ['a', 'b']
     with pytest.raises(ValueError):
         TaskMemory.from_dict(['not', 'a', 'mapping'])
+
+
+@pytest.mark.parametrize('subtasks, clean', [
+    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'EXECUTE')), True),
+    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'RETRY')), False),   # a failure on the way
+    ((('1', 'PENDING', 'ROLLBACK'), ('2', 'PENDING', 'EXECUTE')), False),      # rolled back
+    ((), False),
+])
+def test_only_a_clean_success_is_told_from_the_list_entry(subtasks, clean):
+    ended = entry(status='SUCCESSFUL', subtasks=subtasks, finish='2024-05-01T12:09:00+08:00')
+    events, memory = events_from_entry(ended, TaskMemory(keys=['5:started']), CONTEXT)
+    assert clean_success(ended) is clean
+    assert [event.key for event in events] == (['5:SUCCEEDED'] if clean else [])
+    assert memory.finished is clean
