@@ -23,8 +23,9 @@ description:
     C(ocp) (C(event.ocp.type) in conditions) - C(task_started), C(subtask_failed) (with the subtask's name,
     description, host and the log lines that say why), C(subtask_running_long), C(task_failed),
     C(task_succeeded), C(task_rolled_back), and C(ocp_unreachable)/C(ocp_reachable) around an outage.
-  - Each poll is one list query of the RUNNING and FAILED tasks; a task is read in detail only when its entry
-    shows a failure, an end or a subtask under a O(running_long) limit, and a subtask log only once per run.
+  - A quiet poll is one list query, of the RUNNING and FAILED tasks; tasks that ended cost one more list query,
+    and a task is read in detail only when its entry shows a failure, an end other than a clean success, or a
+    subtask under a O(running_long) limit; a subtask log is read once per run.
   - Every event has a C(key) naming what changed (task, subtask, run, state) and is put once. With
     O(checkpoint), a restarted source tells what changed while it was down (C(catch_up=true)) and nothing twice.
   - Connection options fall back on the same C(OCP_*) environment variables as the collection's modules, so
