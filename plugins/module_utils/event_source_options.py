@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import collections
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
@@ -56,9 +57,23 @@ class SourceOptions(collections.namedtuple('SourceOptions', [
     __slots__ = ()
 
     @property
+    def shown_url(self):
+        """api_url as events and the checkpoint show it: without a ``user:password@`` part."""
+        return _without_userinfo(self.api_url)
+
+    @property
     def scope(self):
         """What a checkpoint is valid for: the same OCP, the same tasks."""
-        return dict(api_url=(self.api_url or '').rstrip('/'), filters=dict(self.filters))
+        return dict(api_url=(self.shown_url or '').rstrip('/'), filters=dict(self.filters))
+
+
+def _without_userinfo(url):
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if '@' not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.rsplit('@', 1)[1], parts.path, parts.query, parts.fragment))
 
 
 def _given(value):

@@ -224,7 +224,7 @@ class TaskEventWatcher:
             start = parse_time(watch_start, self._now())
         except OcpClientError:
             start = None
-        return EventContext(api_url=self.options.api_url, watch_start=start, observed_at=observed_at,
+        return EventContext(api_url=self.options.shown_url, watch_start=start, observed_at=observed_at,
                             catch_up=catch_up, initial=initial, log_lines=self.options.log_lines)
 
     def _observed_at(self):

@@ -74,3 +74,9 @@ def test_both_kinds_of_credentials_are_refused_by_the_client():
     options = source_options({}, dict(ENVIRON, OCP_ACCESS_KEY_ID='AK', OCP_ACCESS_KEY_SECRET='SK'))
     with pytest.raises(OcpClientError, match='not both'):
         client_from_options(options)
+
+
+def test_a_password_in_the_url_is_never_shown():
+    options = source_options({'api_url': 'https://admin:s3cret@ocp.example.com:8080/'}, {})
+    assert options.shown_url == 'https://ocp.example.com:8080/'
+    assert 's3cret' not in repr(options.scope)
