@@ -51,7 +51,7 @@ integration: venv collection
 # ansible-rulebook (Event-Driven Ansible) needs a Java 17+ runtime for its rules engine: installed
 # from Debian's packages where it is missing, nothing done where it is there.
 java:
-	@bash tests/utils/ensure_java.sh
+	@$(PYTHON) tests/utils/ensure_java.py
 
 # The ocp_task_events source and the example rulebook with ansible-rulebook and the simulator (docs/eda.md).
 eda: venv collection java
