@@ -181,3 +181,46 @@ def test_the_source_says_where_it_must_live(tmp_path):
     completed = subprocess.run([sys.executable, str(copy)], capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode != 0
     assert "must run from an installed oceanbase.ocp collection" in completed.stderr
+
+
+def test_the_awx_rulebook_launches_what_the_job_template_survey_accepts():
+    """run_job_template's extra_vars, rendered as ansible-rulebook renders them, pass the survey of
+    "Supervise OCP tasks" and name the task as its playbook reads it."""
+    sys.path.insert(0, str(ROOT / "tests" / "runner"))
+    from awx_survey import survey_extra_vars  # pylint: disable=import-outside-toplevel
+    from ansible_rulebook.util import substitute_variables  # pylint: disable=import-outside-toplevel
+
+    rules = load(EDA / "rulebooks" / "ocp_task_remediation_awx.yml")[0]["rules"]
+    action = rules[0]["action"]["run_job_template"]
+    assert action["name"] == "Supervise OCP tasks" and action["post_events"] is True
+    rendered = substitute_variables(action["job_args"]["extra_vars"], {"event": {"ocp": {"task": {"id": 1030}}}})
+    spec = json.loads((ROOT / "extensions" / "awx" / "survey_policy.json").read_text(encoding="utf-8"))
+    extra_vars = survey_extra_vars(spec, rendered)
+    assert extra_vars["ocp_task_ids"] == "1030" and extra_vars["ocp_task_fail_on_unsuccessful"] == "no"
+
+
+RUNNING_LONG = {"ocp": {"type": "subtask_running_long", "task": {"id": 1032, "name": "Add host"},
+                        "subtask": {"name": "Install OCP agent", "host": "10.0.0.4"}, "running_for": 1300.5,
+                        "limit": {"pattern": "^Install OCP agent$", "seconds": 1200}}}
+GAVE_UP = {"task_supervisor": {"summary": {"total": 1, "succeeded": 0, "failed": 1}, "outcomes": [
+    {"id": 1031, "name": "Create tenant", "outcome": "failed", "actions": 1}]}}
+
+
+@pytest.mark.parametrize("event, text", [
+    (GAVE_UP, "OCP remediation gave up: task 1031 'Create tenant' failed after 1 action(s);"),
+    (RUNNING_LONG, "OCP task 1032 'Add host': subtask_running_long, subtask 'Install OCP agent' on 10.0.0.4 "
+                   "has run 1300 s (limit 1200 s)"),
+], ids=["gave_up", "running_long"])
+def test_the_awx_page_job_template_pages(tmp_path, event, text):
+    """extensions/awx/project/page_on_call.yml imports the collection's page playbook, which reads
+    the event EDA passes as ansible_eda."""
+    page_file = tmp_path / "pages.jsonl"
+    vars_path = tmp_path / "vars.json"
+    vars_path.write_text(json.dumps({"ansible_eda": {"event": event}, "ocp_page_file": str(page_file)}))
+    env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         str(ROOT / "extensions" / "awx" / "project" / "page_on_call.yml"), "--extra-vars", "@" + str(vars_path)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert json.loads(page_file.read_text())["text"] == text
