@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from harness import ACCESS_KEY, SECRETIVE_USER
+from harness import ACCESS_KEY, ADMIN_USER, SECRETIVE_USER
 from rulebook_run import start_rulebook
 
 TASKS_PATH = "/api/v2/tasks/instances"
@@ -28,7 +28,7 @@ def access_key_env(simulator) -> dict:
 
 
 def task_status(simulator, task_id: int) -> str:
-    response = requests.get(f"{simulator.url}{TASKS_PATH}/{task_id}", auth=("viewer", "viewer"), timeout=30)
+    response = requests.get(f"{simulator.url}{TASKS_PATH}/{task_id}", auth=ADMIN_USER, timeout=30)
     response.raise_for_status()
     return response.json()["data"]["status"]
 
