@@ -12,7 +12,7 @@ COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/oceanbase/ocp
 PYTEST_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_ROOT) ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
 	PATH=$(BIN):$$PATH PYTHONPATH=$(COLLECTIONS_ROOT)
 
-.PHONY: help venv collection sanity lint units simulator-tests integration test demo bench bench-quick clean docs docs-check matrix runner changelog changelog-check ee-context release-check galaxy-importer
+.PHONY: help venv collection sanity lint units simulator-tests integration eda java test demo bench bench-quick clean docs docs-check matrix runner changelog changelog-check ee-context release-check galaxy-importer
 
 help:
 	@echo "make demo   run the example playbook against the OCP simulator"
@@ -48,12 +48,21 @@ simulator-tests: venv
 integration: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/integration
 
+# ansible-rulebook (Event-Driven Ansible) needs a Java 17+ runtime for its rules engine: installed
+# from Debian's packages where it is missing, nothing done where it is there.
+java:
+	@$(PYTHON) tests/utils/ensure_java.py
+
+# The ocp_task_events source and the example rulebook with ansible-rulebook and the simulator (docs/eda.md).
+eda: venv collection java
+	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/eda
+
 # AWX jobs under ansible-runner with the shipped credential types and survey (docs/awx.md).
 runner: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/runner
 
 # Quick checks first, so that a broken change fails fast; the ansible-core matrix last (longest).
-test: sanity lint changelog-check docs-check units simulator-tests integration runner ee-context \
+test: sanity lint changelog-check docs-check units simulator-tests integration eda runner ee-context \
 	release-check galaxy-importer matrix
 
 demo: venv collection

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import ansible.release
 
+import eda_source
 import list_10k
 import simulator_throughput
 import task_info_vs_uri
@@ -85,10 +86,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started_text, started, load = utc_now_text(), time.monotonic(), os.getloadavg()
     if args.quick:
-        options = dict(calls=2, counts=[1, 5], uri_limit=60, clients=4, per_client=5, beyond_a_page=0)
+        options = dict(calls=2, counts=[1, 5], uri_limit=60, clients=4, per_client=5, beyond_a_page=0, eda_tasks=50)
     else:
         options = dict(calls=10, counts=[1, 10, 100, 500], uri_limit=120, clients=50, per_client=40,
-                       beyond_a_page=2500)
+                       beyond_a_page=2500, eda_tasks=500)
 
     sections = []
     per_call = task_info_vs_uri.measure(options["calls"])
@@ -102,6 +103,13 @@ def main(argv=None) -> int:
                     f"--uri-time-limit {options['uri_limit']} --speed {speed:g} --poll {poll:g} --seed {seed} "
                     f"--beyond-a-page {options['beyond_a_page']}")
     sections.append(wait_many.markdown(waits, wait_command, speed, poll, options["uri_limit"]))
+    print(sections[-1], flush=True)
+
+    # The event source: 500 tasks at the same clock speed as the waits, polled every 2 s.
+    eda_speed, eda_interval = (60.0 if args.quick else 15.0), (1.0 if args.quick else 2.0)
+    events = eda_source.measure(options["eda_tasks"], eda_speed, eda_interval, seed)
+    sections.append(eda_source.markdown(events, f"python bench/eda_source.py --tasks {options['eda_tasks']} "
+                                                f"--speed {eda_speed:g} --interval {eda_interval:g} --seed {seed}"))
     print(sections[-1], flush=True)
 
     if not args.quick:
