@@ -82,14 +82,14 @@ options:
         rule is passed over, so a later rule says what happens on giving up.
       - V(cancel) takes C(running_longer_than) (seconds since the start of the subtask's latest run) and applies
         to RUNNING subtasks.
-      - V(rollback) rolls the whole task back; it takes C(max_attempts) (rollbacks in all, default 1): a rollback
+      - V(rollback) rolls the whole task back; it takes C(max_attempts) (rollbacks in all, default 1), and a rollback
         that failed is sent again only while they allow, otherwise the rule is passed over. V(fail) stops and
         leaves the task as it is, as does a failed subtask no rule matches.
       - C(never_skip) is a list of regular expressions of subtask names a V(skip) rule must never skip (the
         task fails instead); C(max_actions) caps the actions taken on the tasks as OCP's records show them
         (retries beyond the first attempt, skips, cancels, rollbacks; by anyone), so neither running the wait
         again nor a second supervision goes over it. OCP does not show how often it retries a subtask by
-        itself, so its automatic retries count too: the cap errs on the safe side.
+        itself, so its automatic retries count too, and the cap errs on the safe side.
       - An invalid policy fails the task before any request is sent.
     type: dict
   wait_timeout:

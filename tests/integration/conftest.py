@@ -10,6 +10,8 @@ from harness import SCENARIOS, start_simulator
 
 
 def pytest_configure(config):
+    # `make integration-every-run` runs these again with the simulator on the older runTime rule.
+    config.addinivalue_line("markers", "counting: depends on how OCP counts runs; run on both runTime rules")
     # `make matrix` runs only these on the middle ansible-core versions, to stay inside CI's time.
     config.addinivalue_line("markers", "core_matrix: part of the representative subset that `make matrix` "
                                        "runs on every ansible-core version (each module, the wait action "

@@ -24,6 +24,9 @@ from action_helpers import (
 )
 from harness import assert_failed_with, run_playbook
 
+# How OCP counts runs matters here: `make integration-every-run` runs it on the older runTime rule too.
+pytestmark = pytest.mark.counting
+
 
 def rolled_back_task(simulator, fail_rollback=False) -> dict:
     """A FAILED task rolled back through the API: SUCCESSFUL/ROLLBACK, or FAILED/ROLLBACK when
