@@ -1,18 +1,23 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The runs of a subtask, as its log records them.
+"""The runs of a subtask, as its log records them, and why a run failed.
 
 OCP's ``runTime`` is not a count of runs: a subtask retry leaves it unchanged, only a task retry
 and OCP's automatic retry add 1 (FACTS.md, "States and operations"; OCP Express
 ``SubtaskInstanceManagerImpl.retrySubtask``), and other OCP versions may count differently. What
 records every run is the log: the runner starts each run with one separator line naming its
-operation and start time (OCP Express ``RunnerFactory.SEPARATOR_FORMAT``)::
+operation and start time (OCP Express ``RunnerFactory.SEPARATOR_FORMAT``), and each terminal
+transition appends a ``Set state for subtask`` line (``SubtaskAccessor.setState``)::
 
     ############{RETRY}{2024-01-08T10:21:07.123+08:00}############
+    2024-01-08 10:21:09.000 ERROR [subtask-executor-4,3c4d] c.o.o.s.t.b.tenant.CreateResourcePoolTask : ERROR 4012 ...
+    Set state for subtask: 12, operation:RETRY, state: FAILED
 
-So attempts, the latest run and its start are read off these lines. A log without any separator
-(an OCP that writes none, or no log at all) knows nothing of runs: callers then fall back on
-``runTime``.
+So attempts, the latest run, its start and the cause of a failure are read off these lines; the
+supervisor, the action modules and the EDA source all read them here. Both spellings of the
+separator are read (an older simulator wrote no braces around the operation). A log without any
+separator (an OCP that writes none, or no log at all) knows nothing of runs: callers then fall
+back on ``runTime``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,42 +26,90 @@ __metaclass__ = type
 import collections
 import re
 
-# Braces around the operation are what OCP writes; an older simulator wrote none, so both are read.
 _SEPARATOR = re.compile(r'^#{4,}\{?([A-Z_]+)\}?\{([^{}]*)\}#{4,}\s*$')
+_STATE_LINE = re.compile(r'^Set state for subtask:\s*(\d+),\s*operation:\s*([A-Z_]+),\s*state:\s*([A-Z_]+)')
+# OCP's log lines: "<date> <time> <LEVEL> [<thread>,<trace>] <logger> : <message>".
+_LEVEL = re.compile(r'^\S+ \S+ (ERROR|WARN|INFO|DEBUG)\b')
+_MESSAGE = re.compile(r' : (.*)$')
 # Operations of runs that try the subtask's work (as opposed to undoing, skipping or cancelling it).
 FORWARD_OPERATIONS = frozenset(['EXECUTE', 'RETRY'])
 ROLLBACK_OPERATION = 'ROLLBACK'
 CANCEL_OPERATION = 'CANCEL'
-# OCP's bookkeeping line at each terminal state (OCP Express SubtaskAccessor.setState): never a cause.
-STATE_LINE_PREFIX = 'Set state for subtask:'
 
 
-Run = collections.namedtuple('Run', ['operation', 'started', 'line'])
-Run.__doc__ = """One run: its ``operation``, its start time as OCP wrote it, and the index of its separator line."""
+class Run(collections.namedtuple('Run', ['number', 'operation', 'started', 'lines', 'states'])):
+    """One run of a subtask, as its log tells it.
+
+    ``number`` counts from 1; ``operation`` (EXECUTE, RETRY, ROLLBACK...) and ``started`` (OCP's
+    timestamp text) come from the separator and are None for a log without separators; ``lines``
+    are the run's lines (the separator excluded); ``states`` the ``(operation, state)`` of each
+    ``Set state`` line in it, in order: a failed run later skipped shows FAILED, then SUCCESSFUL.
+    """
+
+    __slots__ = ()
+
+    @property
+    def failed(self):
+        return any(state == 'FAILED' for _operation, state in self.states)
+
+    @property
+    def failed_operation(self):
+        """The operation the run failed under (CANCEL for a cancelled run), or None."""
+        for operation, state in self.states:
+            if state == 'FAILED':
+                return operation
+        return None
 
 
 def is_separator(line):
     return _SEPARATOR.match(line.strip()) is not None
 
 
+def _is_state_line(line):
+    return bool(_STATE_LINE.match(line.strip()))
+
+
+def subtask_runs(log_text):
+    """The runs a subtask's log shows, oldest first; an empty log has none.
+
+    Lines before the first separator (a log written without them) make up the first run.
+    """
+    runs = []
+    current = None
+    for line in (log_text or '').splitlines():
+        separator = _SEPARATOR.match(line.strip())
+        if separator:
+            current = dict(operation=separator.group(1), started=separator.group(2) or None, lines=[], states=[])
+            runs.append(current)
+            continue
+        if current is None:
+            if not line.strip():
+                continue
+            current = dict(operation=None, started=None, lines=[], states=[])
+            runs.append(current)
+        current['lines'].append(line)
+        state = _STATE_LINE.match(line.strip())
+        if state:
+            current['states'].append((state.group(2), state.group(3)))
+    return [Run(number=index + 1, operation=run['operation'], started=run['started'], lines=run['lines'],
+                states=run['states'])
+            for index, run in enumerate(runs)]
+
+
 class SubtaskRuns(object):
     """What a subtask's log says about its runs. ``log`` is the text of OCP's log endpoint."""
 
     def __init__(self, log):
-        self.lines = (log or '').splitlines()
-        self.runs = []
-        for index, line in enumerate(self.lines):
-            found = _SEPARATOR.match(line.strip())
-            if found:
-                self.runs.append(Run(found.group(1), found.group(2), index))
+        self.runs = subtask_runs(log)
+        self._separated = [run for run in self.runs if run.operation is not None]
 
     @property
     def known(self):
         """Whether the log records runs at all (it has at least one separator)."""
-        return bool(self.runs)
+        return bool(self._separated)
 
     def count(self, *operations):
-        return len([run for run in self.runs if run.operation in operations])
+        return len([run for run in self._separated if run.operation in operations])
 
     @property
     def attempts(self):
@@ -91,24 +144,44 @@ class SubtaskRuns(object):
         return latest.operation if latest else None
 
     def latest_run_lines(self):
-        """The lines of the latest run and what followed it (a cancel); the whole log without separators."""
+        """The lines of the latest run and of what followed it (a cancel); the whole log without separators."""
         latest = self._latest()
-        return self.lines[latest.line:] if latest else list(self.lines)
+        if latest is None:
+            return []
+        return [line for run in self.runs[latest.number - 1:] for line in run.lines]
 
     @property
     def key(self):
         """Changes with every new run: (number of runs, the latest separator's start time)."""
-        return (len(self.runs), self.runs[-1].started if self.runs else None)
+        return (len(self._separated), self._separated[-1].started if self._separated else None)
 
 
 def cause_line(lines):
-    """The last line that says why a run failed: not a separator, not OCP's state bookkeeping.
+    """Why a run failed, from its lines: the message of its last ERROR line (of its last line when it
+    has none), OCP's ``Set state`` bookkeeping and separators left out; None for no such line.
 
-    An ERROR line wins over a later plain one (a cancel's closing remarks, a stack frame).
+    ``2024-01-08 10:20:02.000 ERROR [executor-3,1a2b] c.o.o.Task : ERROR 4012 (HY000): Timeout``
+    gives ``ERROR 4012 (HY000): Timeout``.
     """
-    meaningful = [line.strip() for line in lines
-                  if line.strip() and not line.startswith(STATE_LINE_PREFIX) and not is_separator(line)]
-    errors = [line for line in meaningful if ' ERROR ' in line or line.startswith('ERROR')]
-    if errors:
-        return errors[-1]
-    return meaningful[-1] if meaningful else None
+    meaningful = [line for line in lines if line.strip() and not _is_state_line(line) and not is_separator(line)]
+    errors = [line for line in meaningful if (_LEVEL.match(line) and _LEVEL.match(line).group(1) == 'ERROR')
+              or line.lstrip().startswith('ERROR')]
+    chosen = errors[-1] if errors else (meaningful[-1] if meaningful else None)
+    if chosen is None:
+        return None
+    if _LEVEL.match(chosen):
+        message = _MESSAGE.search(chosen)
+        if message:
+            return message.group(1).strip()
+    return chosen.strip()
+
+
+def failure_reason(run):
+    """Why ``run`` failed (see cause_line), or None."""
+    return cause_line(run.lines)
+
+
+def failure_lines(run, limit):
+    """The last ``limit`` lines of a run that say why it failed, bookkeeping lines left out."""
+    lines = [line for line in run.lines if line.strip() and not _is_state_line(line)]
+    return lines[-limit:] if limit > 0 else []

@@ -36,7 +36,7 @@ import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_time
-from ansible_collections.oceanbase.ocp.plugins.module_utils.subtask_log import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import (
     failure_lines,
     failure_reason,
     subtask_runs,

@@ -694,9 +694,8 @@ def test_failure_explanation_names_the_subtask_its_host_and_its_cause():
     result, _clock, _lines = supervise(api)
     message = unsuccessful_message(result)
     assert message == ("1 of 1 task(s) did not succeed: task 1 'Create tenant' failed (FAILED/EXECUTE): subtask 112 "
-                       "'Create resource pool' (Create resource pool on host 10.0.0.1) failed: 2024-05-01 12:00:01.000 "
-                       "ERROR [executor-1,abc] Task : ERROR 4012 (HY000): Timeout; no rule applies to subtask 112 "
-                       "'Create resource pool'; the task is left as it is")
+                       "'Create resource pool' (Create resource pool on host 10.0.0.1) failed: ERROR 4012 (HY000): "
+                       "Timeout; no rule applies to subtask 112 'Create resource pool'; the task is left as it is")
 
 
 def test_a_503_from_a_proxy_after_ocp_acted_counts_as_sent():

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.subtask_log import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import (
     failure_lines,
     failure_reason,
     subtask_runs,
@@ -67,3 +67,16 @@ def test_logs_without_separators(log, runs):
     assert len(found) == runs
     if runs:
         assert found[0].operation is None and failure_reason(found[0]) == 'another'
+
+
+def test_attempts_rollbacks_and_cancels_are_counted_by_the_separators():
+    from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import SubtaskRuns
+    log = LOG + ('\n############{ROLLBACK}{2024-01-08T10:30:00+08:00}############\nundo'
+                 '\n############{CANCEL}{2024-01-08T10:31:00+08:00}############\nCancel subtask, id=12')
+    runs = SubtaskRuns(log)
+    assert (runs.known, runs.attempts, runs.rollbacks, runs.cancels) == (True, 2, 1, 1)
+    # The cancel belongs with the run it stopped: the latest run is the rollback.
+    assert runs.latest_operation == 'ROLLBACK' and runs.latest_started == '2024-01-08T10:30:00+08:00'
+    assert runs.latest_run_lines() == ['undo', 'Cancel subtask, id=12']
+    assert runs.key == (4, '2024-01-08T10:31:00+08:00')
+    assert not SubtaskRuns('plain line').known and SubtaskRuns('plain line').latest_run_lines() == ['plain line']
