@@ -97,20 +97,6 @@ def test_four_forks_retrying_one_task_send_one_accepted_retry(real_time, tmp_pat
             assert result["decision"] == "already_done", result
 
 
-def test_supervisions_one_after_the_other_share_the_attempts(fast_clock, tmp_path):
-    simulator = fast_clock
-    task = failed_task(simulator)
-    retry_path = task_path(task["id"], "subtasks", subtask_id(task, POOL), "retry")
-    policy = {"rules": [{"match": {"subtask_name": POOL}, "action": "retry", "max_attempts": 3}]}
-    simulator.clear_journal()
-    for name in ("first", "second"):
-        finished = start_wait(simulator, tmp_path, name, [task["id"]], policy).finish()
-        assert finished.returncode == 0, finished.output
-    assert len(accepted(simulator.journal(), retry_path)) == 2
-    second = result_of(tmp_path, "second")["tasks"][0]
-    assert second["actions"] == [] and "allows 3 attempt(s)" in second["decisions"][0]["reason"]
-
-
 def test_an_unknown_task_among_known_ones_is_its_own_outcome(fast_clock, tmp_path):
     simulator = fast_clock
     known = [failed_task(simulator, failing_runs=(1, 1)) for _index in range(2)]
