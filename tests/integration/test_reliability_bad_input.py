@@ -152,7 +152,9 @@ MODULE_CASES = [
 # The role's variables: (case, variables, message).
 ROLE_CASES = [
     ("nothing to supervise", {}, r"Set task_supervisor_tasks .* or task_supervisor_filter"),
-    ("tasks not a list", {"task_supervisor_tasks": {"id": "x"}}, r"task_supervisor_tasks.*(?:list|type)"),
+    # One reference may stand for the list (a registered ocp_api result); this one names no task.
+    ("tasks a dict naming no task", {"task_supervisor_tasks": {"id": "x"}},
+     r"a task reference must be a positive task id \(ASCII digits\), got 'x'"),
     ("task id zero", {"task_supervisor_tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
     ("filter not a dict", {"task_supervisor_filter": ["FAILED"]}, r"task_supervisor_filter.*(?:dict|type)"),
     ("filter value of a wrong type", {"task_supervisor_filter": {"cluster_id": "obcluster"}}, TYPE_INT),
