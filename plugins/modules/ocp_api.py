@@ -183,7 +183,7 @@ trace_id:
   description:
     - The trace id OCP logged the request under, to quote to OCP support. OCP's own, or the
       C(x-trace-id) sent when the answer names none (a lost answer, a proxy's page).
-  returned: when the request was sent
+  returned: when a request was sent, or its sending failed
   type: str
   sample: 3f9a0c27d1e84b56
 task_ids:
@@ -208,7 +208,9 @@ possibly_applied:
     - On failure, whether OCP may have carried out the request although its answer was lost (a
       method other than GET whose answer timed out, was cut off, was an HTTP 5xx or was unreadable).
       The request was not sent again; check in OCP before running the task again.
-  returned: on failure after the request was sent
+    - V(false) for a GET, for an answer OCP gave (a refusal such as HTTP 400 or 404), and when the
+      request never left (connection refused, TLS).
+  returned: on failure, unless the options were refused before sending
   type: bool
   sample: true
 '''
