@@ -51,6 +51,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.version import COLLE
 # OCP clamps larger list pages to this size.
 MAX_PAGE_SIZE = 2000
 
+# The HTTP methods OCP's API uses. Only GET is ever sent twice (see retry.py).
+METHODS = ("GET", "POST", "PUT", "DELETE")
+# The header under which OCP logs a request; it echoes a value the client sends (FACTS.md).
+TRACE_ID_HEADER = "x-trace-id"
+
 # api_url is the OCP address; these endings mean the user pasted an API path into it.
 _API_PATH_SUFFIX = re.compile(r"/api(/v[0-9]+)?/?$")
 
@@ -70,6 +75,18 @@ def _validated_api_url(api_url):
         raise OcpClientError("api_url must be the OCP address without the API path (no /api/v2), got %r"
                              % (api_url,))
     return api_url.rstrip("/")
+
+
+def json_body(body):
+    """``body`` as the JSON bytes to send; OcpClientError when it is not JSON.
+
+    NaN and infinities are refused: Python would write them as ``NaN``/``Infinity``, which are
+    not JSON and which OCP's parser rejects, after the request was already sent.
+    """
+    try:
+        return json.dumps(body, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
 
 
 def _auth_from_credentials(username, password, access_key_id, access_key_secret):
@@ -118,9 +135,9 @@ def _may_have_reached_server(error):
 class OcpClient:
     """A connection to one OCP server, reused across requests (one ``requests.Session``).
 
-    ``get`` and ``post`` return the decoded envelope (``{"data": ..., "successful": true, ...}``)
-    or raise an OcpError. Only GETs are retried, as ``retry_policy`` says; ``sleep`` is
-    injectable so tests never wait.
+    ``request`` (and its shorthands ``get`` and ``post``) returns the decoded envelope
+    (``{"data": ..., "successful": true, ...}``) or raises an OcpError. Only GETs are retried, as
+    ``retry_policy`` says; ``sleep`` is injectable so tests never wait.
     """
 
     def __init__(self, api_url, username=None, password=None, access_key_id=None, access_key_secret=None,
@@ -146,6 +163,8 @@ class OcpClient:
             "Accept-Language": accept_language,
         }
         self.last_trace_id = None
+        # The HTTP status of the last answer, None until one came.
+        self.last_status = None
         # The envelope's timestamp of the last successful answer: OCP's own clock, which the
         # policy of ocp_task_wait compares with task timestamps (immune to controller clock skew).
         self.last_server_time = None
@@ -153,13 +172,26 @@ class OcpClient:
         # Whether any HTTP answer came back yet: until then a failure may be a wrong scheme or port.
         self._answered = False
 
+    def request(self, method, path, params=None, body=None, trace_id=None):
+        """Send ``method`` (one of METHODS) to ``path`` (like ``/api/v2/tasks/instances``) with
+        query ``params`` and ``body`` (JSON-encoded; None sends no body); the envelope, which may
+        have no ``data`` key.
+
+        Only a GET is sent again after a failure; anything else is sent once, and a lost answer
+        is an ambiguous OcpConnectionError or an OcpApiError. ``trace_id`` is sent as
+        ``x-trace-id``, so that OCP logs the request under an id the caller knows even when the
+        answer is lost; ``last_trace_id`` holds it until OCP's answer names another.
+        """
+        if method not in METHODS:
+            raise OcpClientError("method must be one of %s, got %r" % (", ".join(METHODS), method))
+        return self._request(method, path, params=params, body=body, trace_id=trace_id)
+
     def get(self, path, params=None):
-        """GET ``path`` (like ``/api/v2/tasks/instances``) with query ``params``; the envelope."""
+        """GET ``path`` with query ``params``; the envelope."""
         return self._request("GET", path, params=params)
 
     def post(self, path, body=None):
-        """POST ``body`` (JSON-encoded; None sends no body) to ``path``; the envelope, which may
-        have no ``data`` key. Never retried: see OcpConnectionError.ambiguous."""
+        """POST ``body`` to ``path``; the envelope. Never retried: see OcpConnectionError.ambiguous."""
         return self._request("POST", path, body=body)
 
     def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
@@ -203,13 +235,17 @@ class OcpClient:
         query = canonical_query(params)
         return self.api_url + path + ("?" + query if query else "")
 
-    def _request(self, method, path, params=None, body=None):
+    def _request(self, method, path, params=None, body=None, trace_id=None):
         url = self._url(path, params)
-        self.last_trace_id = None
+        self.last_trace_id = trace_id
+        self.last_status = None
         headers = dict(self._headers)
+        if trace_id:
+            headers[TRACE_ID_HEADER] = trace_id
         data = None
         if body is not None:
-            data = json.dumps(body).encode("utf-8")
+            # The exact bytes sent: the AK/SK signature hashes them as the request carries them.
+            data = json_body(body)
             headers["Content-Type"] = CONTENT_TYPE
         retries_done = 0
         while True:
@@ -237,6 +273,7 @@ class OcpClient:
                     "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
                     "validate_certs=false on a trusted network" % error, method, path)
             self._answered = True
+            self.last_status = response.status_code
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if (self.retry_policy.should_retry(method, retries_done, response.status_code)
                     and (retry_after or 0) <= RETRY_AFTER_MAX):
@@ -244,7 +281,7 @@ class OcpClient:
                 self._sleep(self.retry_policy.delay(retries_done, retry_after))
                 continue
             try:
-                return self._envelope(response, method, path)
+                return self._envelope(response, method, path, trace_id)
             except OcpUnexpectedResponseError as error:
                 # An unreadable success is as good as no answer: a GET may be sent again, like after a drop.
                 if not (error.unreadable and self.retry_policy.should_retry(method, retries_done)):
@@ -252,19 +289,23 @@ class OcpClient:
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))
 
-    def _envelope(self, response, method, path):
-        """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError."""
+    def _envelope(self, response, method, path, sent_trace_id=None):
+        """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError.
+
+        The trace id is OCP's, or the one sent when the answer names none (a proxy's page)."""
         if 200 <= response.status_code <= 299:
             try:
                 envelope = response.json()
             except ValueError:
                 envelope = None
             if isinstance(envelope, dict) and envelope.get("successful") is True:
-                self.last_trace_id = envelope.get("traceId") or response.headers.get("X-Trace-Id")
+                self.last_trace_id = (envelope.get("traceId") or response.headers.get("X-Trace-Id")
+                                      or sent_trace_id)
                 if isinstance(envelope.get("timestamp"), str):
                     self.last_server_time = envelope["timestamp"]
                 return envelope
         error = error_from_response(response, method, path)
         error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        error.trace_id = error.trace_id or sent_trace_id
         self.last_trace_id = error.trace_id
         raise error

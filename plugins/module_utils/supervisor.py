@@ -89,7 +89,7 @@ def task_wait_argument_spec():
     del waits['wait']
     spec.update(waits)
     spec.update(
-        tasks=dict(type='list', elements='raw', required=True),
+        tasks=dict(type='raw', required=True),
         policy=dict(type='dict'),
         progress_interval=dict(type='float', default=30),
         fail_when_unsuccessful=dict(type='bool', default=True),

@@ -19,6 +19,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpCli
 _ASCII_ID = re.compile(r'[0-9]+')
 # Where task ids hide in what task-starting calls return, tried in this order.
 CONTAINER_KEYS = ('task_ids', 'json', 'data', 'contents', 'taskIdList', 'backupObjectOpsResultList')
+# A list of task ids, by the name OCP gives it (a backup strategy's backupObjectOpsResultList[]).
+TASK_ID_LIST_KEY = 'taskIdList'
 
 
 def task_id(value):
@@ -55,8 +57,58 @@ def _collect(reference, ids):
         _collect(reference[key], ids)
 
 
+def is_task(value):
+    """Whether ``value`` is one of OCP's task instances.
+
+    A task has an ``id`` and ``subtasks`` (every task, in a list or in detail) or a
+    ``taskDefinitionId`` (a task in detail). An ``id`` alone says nothing: clusters, tenants,
+    hosts and subtasks have one too, and most of them a ``status`` as well.
+    """
+    return isinstance(value, dict) and 'id' in value and (
+        isinstance(value.get('subtasks'), list) or value.get('taskDefinitionId') is not None)
+
+
+def task_ids_in_answer(data):
+    """The ids of the tasks an OCP answer's ``data`` carries, in order and without repeats.
+
+    Every task instance (is_task) and every ``taskIdList``, at any depth: the task a create call
+    returns in ``data``, those of a batch in ``data.contents``, the lists of a backup strategy.
+    A task's own subtasks are not looked into (they are not tasks); an id that is no positive
+    integer is no task id and is left out.
+    """
+    ids = []
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if is_task(value):
+            found = [value['id']]
+        elif isinstance(value, dict):
+            found = value.get(TASK_ID_LIST_KEY) if isinstance(value.get(TASK_ID_LIST_KEY), list) else []
+            # Reversed onto the stack, so that values are visited in the answer's order.
+            pending.extend(reversed([item for key, item in value.items() if key != TASK_ID_LIST_KEY]))
+        elif isinstance(value, list):
+            found = []
+            pending.extend(reversed(value))
+        else:
+            found = []
+        for candidate in found:
+            try:
+                candidate = task_id(candidate)
+            except OcpClientError:
+                continue
+            if candidate not in ids:
+                ids.append(candidate)
+    return ids
+
+
 def task_ids_from(references):
-    """The task ids ``references`` name, in order and without repeats; OcpClientError when none or bad."""
+    """The task ids ``references`` name, in order and without repeats; OcpClientError when none or bad.
+
+    ``references`` is a list of references or one of them (a registered ocp_api result); a string
+    is comma-separated ids, as when the option was a list, which Ansible splits a string into.
+    """
+    if isinstance(references, str):
+        references = references.split(',')
     ids = []
     _collect(references, ids)
     if not ids:

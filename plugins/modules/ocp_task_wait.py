@@ -59,12 +59,13 @@ attributes:
 options:
   tasks:
     description:
-      - The tasks to wait for. Each element is a task ID, a task (a dict with C(id)), or what a
-        task-starting call returned - an OCP envelope or C(uri) result (C(data), C(json)), a list in
-        C(data.contents), or C(taskIdList) (also inside C(backupObjectOpsResultList)).
+      - The tasks to wait for, as a list or as one of them. Each is a task ID, a task (a dict with C(id)), or what a
+        task-starting call returned - the registered result of M(oceanbase.ocp.ocp_api) as it is (its C(task_ids)),
+        an OCP envelope or C(uri) result (C(data), C(json)), a list in C(data.contents), or C(taskIdList) (also
+        inside C(backupObjectOpsResultList)).
+      - A string is read as comma-separated task IDs.
       - The same task named twice is waited for once.
-    type: list
-    elements: raw
+    type: raw
     required: true
   policy:
     description:
@@ -129,7 +130,7 @@ EXAMPLES = r'''
     api_url: https://ocp.example.com:8080
     username: admin
     password: "{{ ocp_password }}"
-    tasks: "{{ create_tenant.json }}"
+    tasks: "{{ create_tenant }}"  # registered from oceanbase.ocp.ocp_api
     wait_timeout: 3600
     policy:
       never_skip: ["^Create tenant$"]

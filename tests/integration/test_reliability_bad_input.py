@@ -19,7 +19,7 @@ import pytest
 from harness import ADMIN_USER, ACCESS_KEY, basic_auth_vars, run_reliability_cases
 
 MODULES = {"info": "ocp_task_info", "task": "ocp_task_action", "subtask": "ocp_subtask_action",
-           "wait": "ocp_task_wait"}
+           "wait": "ocp_task_wait", "api": "ocp_api"}
 DROP = object()  # an option left out of a case's arguments
 _task_ids = itertools.count(990001)
 
@@ -147,12 +147,53 @@ MODULE_CASES = [
     ("wait", "fail_when_unsuccessful not a bool", {"tasks": ["NEXT"], "fail_when_unsuccessful": "sometimes"},
      TYPE_BOOL),
     ("wait", "wait is not an option", {"tasks": ["NEXT"], "wait": True}, r"Invalid options for .*ocp_task_wait: wait"),
+
+    # ocp_api: {NEXT} in a path that would be sent becomes a fresh id, to tell the cases apart in the journal.
+    ("api", "path missing", {"method": "GET"}, r"missing required arguments: path"),
+    ("api", "path without /api/", {"path": "/v2/ob/clusters/1/upgrade", "method": "POST"},
+     r"path must start with /api/ \(the API path that follows api_url.*got '/v2/ob/clusters/1/upgrade'"),
+    ("api", "path a full URL", {"path": "http://127.0.0.1:9/api/v2/tasks/instances"}, r"path must start with /api/"),
+    ("api", "path the web console", {"path": "/"}, r"path must start with /api/"),
+    ("api", "path with a query string", {"path": "/api/v2/tasks/instances?status=FAILED"},
+     r"path must not contain '\?' or '#': give query parameters in query"),
+    ("api", "path with dot segments", {"path": "/api/v2/tasks/../../status"},
+     r"path must not contain '\.' or '\.\.' segments"),
+    ("api", "path with encoded dot segments", {"path": "/api/v2/%2e%2E/status"}, r"'\.' or '\.\.' segments"),
+    ("api", "path with a space", {"path": "/api/v2/ob/clusters/obcluster 1"}, r"percent-encode anything else"),
+    ("api", "path not ASCII", {"path": "/api/v2/ob/tenants/租户"}, r"percent-encode anything else"),
+    ("api", "path with an empty segment", {"path": "/api/v2/ob/clusters//upgrade", "method": "POST"},
+     r"path has an empty segment \('//'\)"),
+    ("api", "method outside the list", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "PATCH"},
+     r"value of method must be one of: GET, POST, PUT, DELETE, got: PATCH"),
+    ("api", "method in lower case", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "post"},
+     r"value of method must be one of: GET, POST, PUT, DELETE, got: post"),
+    ("api", "query a nested dict", {"path": "/api/v2/tasks/instances/{NEXT}", "query": {"filter": {"status": "FAILED"}}},
+     r"query filter must be a string, a number, a boolean or a list of those"),
+    ("api", "query a list in a list", {"path": "/api/v2/tasks/instances/{NEXT}", "query": {"status": [["FAILED"]]}},
+     r"query status must be a string"),
+    ("api", "query not a dict", {"path": "/api/v2/tasks/instances/{NEXT}", "query": ["status", "FAILED"]},
+     r"query.*(?:dict|type)"),
+    ("api", "query NaN", {"path": "/api/v2/tasks/instances/{NEXT}", "query": {"ratio": float("nan")}},
+     r"query ratio is not a finite number: nan"),
+    ("api", "body NaN", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "POST",
+                         "body": {"version": float("nan")}},
+     r"the body cannot be sent as JSON: Out of range float values are not JSON compliant"),
+    ("api", "body infinity in a list", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "PUT",
+                                        "body": [{"ratio": float("-inf")}]},
+     r"the body cannot be sent as JSON: Out of range float values"),
+    ("api", "body with a GET", {"path": "/api/v2/tasks/instances/{NEXT}", "body": {"status": "FAILED"}},
+     r"a GET sends no body; give its parameters in query"),
+    ("api", "every problem at once", {"path": "/v2/x", "query": {"a": {}}, "method": "POST",
+                                      "body": {"n": float("inf")}},
+     r"path must start with /api/.*; query a must be a string.*; the body cannot be sent as JSON"),
 ]
 
 # The role's variables: (case, variables, message).
 ROLE_CASES = [
     ("nothing to supervise", {}, r"Set task_supervisor_tasks .* or task_supervisor_filter"),
-    ("tasks not a list", {"task_supervisor_tasks": {"id": "x"}}, r"task_supervisor_tasks.*(?:list|type)"),
+    # One reference may stand for the list (a registered ocp_api result); this one names no task.
+    ("tasks a dict naming no task", {"task_supervisor_tasks": {"id": "x"}},
+     r"a task reference must be a positive task id \(ASCII digits\), got 'x'"),
     ("task id zero", {"task_supervisor_tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
     ("filter not a dict", {"task_supervisor_filter": ["FAILED"]}, r"task_supervisor_filter.*(?:dict|type)"),
     ("filter value of a wrong type", {"task_supervisor_filter": {"cluster_id": "obcluster"}}, TYPE_INT),
@@ -177,9 +218,11 @@ ROLE_CASES = [
 
 
 def _with_ids(value):
-    """``value`` with each "NEXT" replaced by a fresh task id."""
+    """``value`` with each "NEXT" replaced by a fresh task id, and "{NEXT}" in a string by one too."""
     if value == "NEXT":
         return next(_task_ids)
+    if isinstance(value, str) and "{NEXT}" in value:
+        return value.replace("{NEXT}", str(next(_task_ids)))
     if isinstance(value, list):
         return [_with_ids(item) for item in value]
     if isinstance(value, dict):
@@ -195,14 +238,15 @@ def _valid_args(module):
     """Arguments with which ``module`` would send a request: the base of a connection case."""
     return {"info": {"task_id": "NEXT"}, "task": {"task_id": "NEXT", "action": "retry"},
             "subtask": {"task_id": "NEXT", "subtask_id": 1, "action": "skip"},
-            "wait": {"tasks": ["NEXT"]}}[module]
+            "wait": {"tasks": ["NEXT"]},
+            "api": {"method": "POST", "path": "/api/v2/ob/clusters/{NEXT}/upgrade", "body": {"version": "4.3"}}}[module]
 
 
 def _connection_cases_of(module):
-    """ocp_task_info (AnsibleModule) and ocp_task_wait (the action plugin's own validation) get
-    every connection case; the two action modules, which validate like ocp_task_info, share
-    them out, to keep the run short."""
-    if module in ("info", "wait"):
+    """ocp_task_info (AnsibleModule), ocp_task_wait (the action plugin's own validation) and
+    ocp_api (which sends anything) get every connection case; the two action modules, which
+    validate like ocp_task_info, share them out, to keep the run short."""
+    if module in ("info", "wait", "api"):
         return CONNECTION_CASES
     return CONNECTION_CASES[0 if module == "task" else 1::2]
 

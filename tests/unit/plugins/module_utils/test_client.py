@@ -355,6 +355,80 @@ class TestPostSafety:
         assert client.request_count == 1 and sleeps == []
 
 
+class TestRequest:
+    """``request``: any of OCP's methods through the same checks as ``get`` and ``post``."""
+
+    @pytest.mark.parametrize("method", ["PUT", "DELETE", "POST"])
+    def test_sends_any_method_with_its_body(self, client, mocked, method):
+        mocked.add(method, URL + "/api/v2/things/1", json=envelope({"id": 1}))
+        answer = client.request(method, "/api/v2/things/1", params={"force": True}, body={"a": [1, "é"]})
+        request = mocked.calls[0].request
+        assert request.url == URL + "/api/v2/things/1?force=true"
+        assert json.loads(request.body) == {"a": [1, "é"]}
+        assert request.headers["Content-Type"] == "application/json"
+        assert answer["data"] == {"id": 1} and client.last_status == 200
+
+    @pytest.mark.parametrize("method", ["get", "PATCH", "HEAD", "", None])
+    def test_refuses_other_methods_before_sending(self, client, method):
+        with pytest.raises(OcpClientError, match="method must be one of GET, POST, PUT, DELETE"):
+            client.request(method, TASK_PATH)
+        assert client.request_count == 0
+
+    @pytest.mark.parametrize("body, reason", [
+        ({"ratio": float("nan")}, "Out of range float values"),
+        ([float("inf")], "Out of range float values"),
+        ({"ids": {1, 2}}, "not JSON serializable"),
+        (b"raw bytes", "not JSON serializable"),
+    ])
+    def test_refuses_a_body_that_is_not_json_before_sending(self, client, body, reason):
+        with pytest.raises(OcpClientError, match="the body cannot be sent as JSON: .*" + reason):
+            client.request("POST", TASK_PATH, body=body)
+        assert client.request_count == 0
+
+    def test_sends_the_trace_id_and_keeps_ocps(self, client, mocked):
+        mocked.post(URL + TASK_PATH, json=envelope({"id": 1}, trace_id="00000000000000ff"))
+        client.request("POST", TASK_PATH, body={}, trace_id="0123456789abcdef")
+        assert mocked.calls[0].request.headers["x-trace-id"] == "0123456789abcdef"
+        assert client.last_trace_id == "00000000000000ff"
+
+    def test_the_trace_id_sent_names_an_answer_without_one(self, client, mocked):
+        mocked.post(URL + TASK_PATH, status=502, body="<html>bad gateway</html>", content_type="text/html")
+        with pytest.raises(OcpServerError) as raised:
+            client.request("POST", TASK_PATH, trace_id="0123456789abcdef")
+        assert raised.value.trace_id == "0123456789abcdef" and "traceId 0123456789abcdef" in str(raised.value)
+        assert client.last_trace_id == "0123456789abcdef" and client.last_status == 502
+
+    def test_the_trace_id_sent_survives_a_lost_answer(self, client, mocked):
+        mocked.put(URL + TASK_PATH, body=dropped())
+        with pytest.raises(OcpConnectionError) as raised:
+            client.request("PUT", TASK_PATH, body={}, trace_id="0123456789abcdef")
+        assert raised.value.ambiguous is True
+        assert client.last_trace_id == "0123456789abcdef" and client.last_status is None
+
+    def test_a_get_is_retried_under_the_same_trace_id(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=503)
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1}))
+        client.request("GET", TASK_PATH, trace_id="0123456789abcdef")
+        assert [call.request.headers["x-trace-id"] for call in mocked.calls] == ["0123456789abcdef"] * 2
+        assert sleeps == [0.375]
+
+    @pytest.mark.parametrize("method", ["PUT", "DELETE"])
+    @pytest.mark.parametrize("failure", [dropped, lambda: requests.exceptions.ReadTimeout("read timed out")])
+    def test_put_and_delete_are_never_sent_twice(self, client, mocked, sleeps, method, failure):
+        mocked.add(method, URL + TASK_PATH, body=failure())
+        with pytest.raises(OcpConnectionError) as raised:
+            client.request(method, TASK_PATH)
+        assert raised.value.ambiguous is True
+        assert client.request_count == 1 and sleeps == []
+
+    @pytest.mark.parametrize("method", ["PUT", "DELETE"])
+    def test_put_and_delete_are_not_retried_on_a_transient_status(self, client, mocked, sleeps, method):
+        mocked.add(method, URL + TASK_PATH, status=503)
+        with pytest.raises(OcpServerError):
+            client.request(method, TASK_PATH)
+        assert client.request_count == 1 and sleeps == []
+
+
 def page(items, number, total_pages, size=2):
     return envelope({"contents": items, "page": {"number": number, "size": size, "totalPages": total_pages,
                                                  "totalElements": 5}})
