@@ -234,6 +234,12 @@ class OcpClient:
 
     def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
         """Every item of a paged list (``data.contents`` of each page), or the first ``limit``."""
+        return self.paginate_with_total(path, params, page_size, limit)[0]
+
+    def paginate_with_total(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """``(items, total)``: what ``paginate`` returns, and how many items the list holds as the
+        server counted them on the last page read (``data.page.totalElements``; None when not given),
+        so that a caller can tell a list cut short by ``limit``."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise OcpClientError("page_size must be between 1 and %d, got %r" % (MAX_PAGE_SIZE, page_size))
         if limit is not None and limit < 0:
@@ -242,6 +248,7 @@ class OcpClient:
             page_size = min(page_size, limit)
         items = []
         seen_ids = set()
+        total = None
         page = 1
         while limit is None or len(items) < limit:
             data = self.get(path, dict(params or {}, page=page, size=page_size)).get("data") or {}
@@ -255,7 +262,10 @@ class OcpClient:
                         continue
                     seen_ids.add(item_id)
                 items.append(item)
-            total_pages = (data.get("page") or {}).get("totalPages")
+            page_info = data.get("page") or {}
+            if page_info.get("totalElements") is not None:
+                total = int(page_info["totalElements"])
+            total_pages = page_info.get("totalPages")
             if total_pages is None:
                 last_page = len(contents) < page_size
             else:
@@ -263,7 +273,7 @@ class OcpClient:
             if last_page or not contents:
                 break
             page += 1
-        return items if limit is None else items[:limit]
+        return (items if limit is None else items[:limit]), total
 
     def _url(self, path, params):
         if not path.startswith("/"):

@@ -401,6 +401,15 @@ class TestPaginate:
         assert [item["id"] for item in client.paginate(LIST_PATH, limit=2)] == [5, 4]
         assert mocked.calls[0].request.url == URL + LIST_PATH + "?page=1&size=2"
 
+    def test_tells_the_total_the_server_counts(self, client, mocked):
+        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
+        items, total = client.paginate_with_total(LIST_PATH, limit=2)
+        assert ([item["id"] for item in items], total) == ([5, 4], 5)
+
+    def test_total_is_none_without_page_info(self, client, mocked):
+        mocked.get(URL + LIST_PATH, json=envelope({"contents": [{"id": 1}]}))
+        assert client.paginate_with_total(LIST_PATH)[1] is None
+
     def test_limit_zero_sends_nothing(self, client):
         assert client.paginate(LIST_PATH, limit=0) == []
         assert client.request_count == 0
