@@ -4,15 +4,21 @@
 
 Each piece of data is returned once: a task read by id is ``task`` (not also ``tasks[0]``), a
 subtask log is in ``subtasks[].log`` (``failed_subtasks`` carry the line of it that says why
-the subtask failed, ``log_cause``, instead of the whole log), and the log of the subtask given
+the subtask failed, ``cause``, instead of the whole log), and the log of the subtask given
 by ``subtask_id`` is in ``subtask`` only. A list cut short by paging comes with a warning.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.log_cause import cause_line
+from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import SubtaskRuns, cause_line
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_FILTERS
+
+
+def failure_cause(log):
+    """The line of a failed subtask's log that says why: in its latest run only (runs.py), as the
+    action modules and ocp_task_wait tell it; an earlier run's error is not this failure's cause."""
+    return cause_line(SubtaskRuns(log).latest_run_lines())
 
 
 class SubtaskNotFound(LookupError):
@@ -25,14 +31,14 @@ def _wants_log(subtask, which_logs):
 
 def with_failure_causes(task):
     """``task`` with ``failed_subtasks`` rebuilt from its subtasks: each FAILED one without its log
-    (which stays in ``subtasks``) and, when the log was read, with ``log_cause``."""
+    (which stays in ``subtasks``) and, when the log was read, with ``cause``."""
     failed = []
     for subtask in task.get('subtasks') or []:
         if subtask.get('status') != 'FAILED':
             continue
         entry = dict((key, value) for key, value in subtask.items() if key != 'log')
         if 'log' in subtask:
-            entry['log_cause'] = cause_line(subtask['log'])
+            entry['cause'] = failure_cause(subtask['log'])
         failed.append(entry)
     task['failed_subtasks'] = failed
     return task
@@ -61,7 +67,7 @@ def read_one(api, task_id, which_logs, subtask_id=None):
         if subtask.get('status') == 'FAILED':
             for entry in task['failed_subtasks']:
                 if entry.get('id') == subtask_id:
-                    entry['log_cause'] = cause_line(log)
+                    entry['cause'] = failure_cause(log)
     return result
 
 

@@ -49,7 +49,7 @@ options:
     description:
       - Which subtask logs to read and attach to each subtask as C(log).
       - V(failed) reads the logs of FAILED subtasks only, V(all) those of every subtask.
-      - Each FAILED subtask whose log was read also gets, in C(failed_subtasks), C(log_cause) - the
+      - Each FAILED subtask whose log was read also gets, in C(failed_subtasks), C(cause) - the
         line of the log that says why it failed.
       - In list mode each listed task is read in detail first, one request per task, plus
         one request per log.
@@ -129,7 +129,7 @@ EXAMPLES = r'''
 
 - name: Show why it failed
   ansible.builtin.debug:
-    msg: "{{ item.name }}: {{ item.log_cause }}"
+    msg: "{{ item.name }}: {{ item.cause }}"
   loop: "{{ ocp_task.task.failed_subtasks }}"
   loop_control:
     label: "{{ item.id }}"
@@ -158,7 +158,7 @@ task:
     - The task read by O(task_id), with OCP's field names and the computed conveniences.
     - Each subtask carries C(log) when O(subtask_logs) selected it.
     - C(failed_subtasks) are the FAILED subtasks without their C(log) (it is in C(subtasks)), with
-      C(log_cause), the line of the log that says why, when the log was read.
+      C(cause), the line of the log that says why, when the log was read.
   returned: when O(task_id) is given
   type: dict
   sample:
@@ -177,7 +177,7 @@ task:
         status: FAILED
         operation: EXECUTE
         runTime: 1
-        log_cause: "2026-11-26 19:18:59.448 ERROR [subtask-executor-8,d58aa45ba70e69c5] c.o.o.s.t.b.tenant.CreateResourcePoolTask :
+        cause: "2026-11-26 19:18:59.448 ERROR [subtask-executor-8,d58aa45ba70e69c5] c.o.o.s.t.b.tenant.CreateResourcePoolTask :
           ERROR 4733 (HY000): zone 'zone1' resource not enough to hold new unit, max_memory=8589934592"
     subtasks:
       - {id: 1000048, seriesId: 1, name: Check tenant parameters, status: SUCCESSFUL, operation: EXECUTE, parallelIdx: -1}

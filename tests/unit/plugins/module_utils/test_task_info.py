@@ -58,8 +58,22 @@ def test_a_task_is_returned_once_and_each_log_once(api, mocked):
     task = result["task"]
     assert [subtask.get("log") for subtask in task["subtasks"]] == [None, LOG]
     [failed] = task["failed_subtasks"]
-    assert "log" not in failed and failed["log_cause"] == CAUSE
+    assert "log" not in failed and failed["cause"] == CAUSE
     assert json.dumps(result).count("x" * 5000) == 1
+
+
+@pytest.mark.parametrize("separator", [
+    "############{RETRY}{2024-01-08T10:25:00.000+08:00}############",  # OCP's format
+    "############RETRY{2024-01-08T10:25:00.000+08:00}############",    # an older simulator's, without braces
+])
+def test_the_cause_is_the_error_of_the_latest_run(api, mocked, separator):
+    second_run_error = "2024-01-08 10:25:01.100 ERROR [x] c.o.CreateResourcePoolTask : ERROR 4733 (HY000): no memory"
+    log = "\n".join([LOG, separator, "2024-01-08 10:25:00.500 INFO [x] c.o.CreateResourcePoolTask : start",
+                     second_run_error, "2024-01-08 10:25:01.200 INFO [x] c.o.Cleanup : released the lock",
+                     "Set state for subtask: 12, operation:RETRY, state: FAILED"])
+    mocked.get(TASKS + "/1000", json=envelope(TASK))
+    mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope({"log": log}))
+    assert read_one(api, 1000, "failed")["task"]["failed_subtasks"][0]["cause"] == second_run_error
 
 
 def test_subtasks_carry_one_spelling(api, mocked):
@@ -68,7 +82,7 @@ def test_subtasks_carry_one_spelling(api, mocked):
     for subtask in task["subtasks"] + task["failed_subtasks"]:
         assert "paralleIdx" not in subtask and "downstream" not in subtask
         assert subtask["parallelIdx"] == -1 and isinstance(subtask["downstreams"], list)
-    assert "log_cause" not in task["failed_subtasks"][0]  # no log was read
+    assert "cause" not in task["failed_subtasks"][0]  # no log was read
 
 
 def test_the_log_of_the_subtask_asked_for_is_in_subtask_only(api, mocked):
@@ -76,7 +90,7 @@ def test_the_log_of_the_subtask_asked_for_is_in_subtask_only(api, mocked):
     mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope({"log": LOG}))
     result = read_one(api, 1000, "failed", subtask_id=12)
     assert result["subtask"]["log"] == LOG
-    assert result["task"]["failed_subtasks"][0]["log_cause"] == CAUSE
+    assert result["task"]["failed_subtasks"][0]["cause"] == CAUSE
     assert json.dumps(result).count("x" * 5000) == 1
 
 
@@ -123,4 +137,4 @@ def test_listed_tasks_read_in_detail_for_logs(api, mocked):
     mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope({"log": LOG}))
     result, warnings = read_list(api, params(subtask_logs="failed", all_pages=True))
     assert warnings == [] and result["total"] == 1
-    assert result["tasks"][0]["failed_subtasks"][0]["log_cause"] == CAUSE
+    assert result["tasks"][0]["failed_subtasks"][0]["cause"] == CAUSE
