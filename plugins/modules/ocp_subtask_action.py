@@ -81,7 +81,7 @@ options:
         O(subtask_name_match) for names.
       - V(exact) compares whole descriptions, case included.
       - V(regex) searches the description for the Python regular expression O(subtask_description),
-        for example V(10\.0\.0\.2$) for the host 10.0.0.2.
+        for example V(10\\.0\\.0\\.2$) for the host 10.0.0.2.
     type: str
     choices: [exact, regex]
     default: exact

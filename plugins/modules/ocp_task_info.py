@@ -43,7 +43,7 @@ options:
   subtask_id:
     description:
       - ID of one subtask of O(task_id) to return, with its log, in RV(subtask).
-      - Its log is returned there only, not also in RV(task.subtasks).
+      - Its log is returned there only, not also in the C(subtasks) of RV(task).
     type: int
   subtask_logs:
     description:

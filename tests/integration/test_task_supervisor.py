@@ -94,8 +94,8 @@ def test_filter_selects_the_tasks(fast_clock, tmp_path):
 
 def test_a_filter_matching_nothing_says_so_and_succeeds(fast_clock, tmp_path):
     simulator = fast_clock
-    run, result, report = supervise(simulator, tmp_path, supervisor_filter={"name": "no task is named like this",
-                                                                           "sort": "id,asc"})
+    no_match = {"name": "no task is named like this", "sort": "id,asc"}
+    run, result, report = supervise(simulator, tmp_path, supervisor_filter=no_match)
     assert run.returncode == 0, run.output
     assert re.search(r"task_supervisor_filter .*no task is named like this.* matched no task in OCP: there is "
                      r"nothing\s+to supervise", run.output), run.output
