@@ -12,19 +12,35 @@ COLLECTION := $(COLLECTIONS_ROOT)/ansible_collections/oceanbase/ocp
 PYTEST_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_ROOT) ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
 	PATH=$(BIN):$$PATH PYTHONPATH=$(COLLECTIONS_ROOT)
 
-.PHONY: help venv collection sanity lint units simulator-tests integration integration-every-run eda java test demo bench bench-quick clean docs docs-check matrix runner changelog changelog-check ee-context release-check galaxy-importer
+.PHONY: help venv runtime-venv install collection sanity lint units simulator-tests integration integration-every-run eda java test demo bench bench-quick clean docs docs-check matrix runner changelog changelog-check ee-context release-check galaxy-importer
 
 help:
-	@echo "make demo   run the example playbook against the OCP simulator"
-	@echo "make test   everything CI checks (see docs/development.md)"
+	@echo "make demo      run the example playbook against the OCP simulator"
+	@echo "make install   install the collection into ~/.ansible/collections, for your own playbooks"
+	@echo "make test      everything CI checks (see docs/development.md)"
+
+# What running the collection needs, and no more: its runtime requirements, ansible-core and the
+# simulator. `make demo` and `make install` stop there; the test targets add the test tools.
+ANSIBLE_CORE := ansible-core>=2.16
+
+runtime-venv: $(VENV)/.runtime
+
+$(VENV)/.runtime: requirements.txt simulator/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt "$(ANSIBLE_CORE)" -e ./simulator
+	touch $@
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt simulator/pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(VENV)/.installed: $(VENV)/.runtime tests/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r tests/requirements.txt -e ./simulator
 	touch $@
+
+# The collection, built from the files git knows, in Ansible's default collections path
+# (~/.ansible/collections), where ansible-playbook and ansible-doc find it without any setting.
+install: runtime-venv
+	$(BIN)/python tests/utils/install_collection.py
 
 # A copy of the files git knows (tracked or new, not ignored), where Ansible expects a collection.
 collection:
@@ -71,7 +87,7 @@ runner: venv collection
 test: sanity lint changelog-check docs-check units simulator-tests integration integration-every-run eda runner ee-context \
 	release-check galaxy-importer matrix
 
-demo: venv collection
+demo: runtime-venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python tests/utils/run_demo.py
 
 # The module and role reference in docs/reference/, generated from the plugins' own documentation.

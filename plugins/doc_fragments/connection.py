@@ -12,14 +12,17 @@ options:
   api_url:
     description:
       - Address of the OCP server, with scheme and port, without the API path, for example C(https://ocp.example.com:8080).
-      - If not set, the value of the E(OCP_URL) environment variable is used.
+      - Required. If not set, the value of the E(OCP_URL) environment variable is used.
+      - It must not hold a user name or password (C(https://user:password@host)), a query string or a fragment;
+        give the credentials as O(username) and O(password).
     type: str
-    required: true
   username:
     description:
       - OCP user for HTTP Basic authentication. The credentials are sent with every request, since OCP does not ask for them.
       - Give either O(username) and O(password), or O(access_key_id) and O(access_key_secret).
       - If not set, the value of the E(OCP_USERNAME) environment variable is used.
+      - An empty value, here or in any E(OCP_*) variable, counts as not set; so an AWX credential that sets
+        every E(OCP_*) variable, empty for the fields left blank, can carry either kind of credentials.
     type: str
   password:
     description:
@@ -55,6 +58,7 @@ options:
   request_timeout:
     description:
       - Seconds to wait for OCP to accept a connection and, then, for each part of its answer.
+      - A finite number above 0; every number option of this collection refuses NaN and infinity.
       - If not set, the value of the E(OCP_REQUEST_TIMEOUT) environment variable is used.
     type: float
     default: 30

@@ -10,10 +10,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import re
 import time
 import traceback
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 try:
     import requests
@@ -60,20 +61,65 @@ TRACE_ID_HEADER = "x-trace-id"
 _API_PATH_SUFFIX = re.compile(r"/api(/v[0-9]+)?/?$")
 
 
+# What stands in for a password (or a token given as user info) when api_url is shown.
+MASK = "********"
+
+
+def _user_info_span(api_url):
+    """(start, end) of the user info in ``api_url`` (between ``scheme://``, or the start when there is
+    no scheme, and the last ``@``), or None.
+
+    Taken more widely than a URL parser would (a password holding ``/`` or ``@`` unencoded is
+    whole), since what it finds is masked: too much hidden is harmless, too little is a leak.
+    """
+    text = api_url if isinstance(api_url, str) else ""
+    scheme_end = text.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    end = text.rfind("@", start)
+    return (start, end) if end >= 0 else None
+
+
+def api_url_secrets(api_url):
+    """The password of ``api_url``'s user info (or the whole user info when it has no ``:``, as a
+    token would), raw and percent-decoded: the values a module must keep out of its output."""
+    span = _user_info_span(api_url)
+    if span is None:
+        return set()
+    user_info = api_url[span[0]:span[1]]
+    secret = user_info.partition(":")[2] if ":" in user_info else user_info
+    return set(value for value in (secret, unquote(secret)) if value)
+
+
+def masked_api_url(api_url):
+    """``api_url`` as it may be shown: a password in its user info replaced by ********."""
+    span = _user_info_span(api_url)
+    if span is None:
+        return api_url
+    user_info = api_url[span[0]:span[1]]
+    shown = user_info.partition(":")[0] + ":" + MASK if ":" in user_info else MASK
+    return api_url[:span[0]] + shown + api_url[span[1]:]
+
+
 def _validated_api_url(api_url):
+    shown = masked_api_url(api_url)
     try:
         parts = urlsplit(api_url or "")
         port = parts.port  # urlsplit only checks the port when asked for it
     except ValueError:
         parts, port = None, None
+    if _user_info_span(api_url) is not None:
+        # Credentials in the URL would be sent as Basic auth behind the options' back, and shown
+        # wherever the URL is: they belong in username/password.
+        raise OcpClientError("api_url must not contain a user name or password; give them as username and "
+                             "password (or OCP_USERNAME and OCP_PASSWORD), got %r" % (shown,))
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
         raise OcpClientError("api_url must be an http:// or https:// URL such as https://ocp.example.com:8080, "
-                             "got %r" % (api_url,))
+                             "got %r" % (shown,))
     if parts.query or parts.fragment:
-        raise OcpClientError("api_url must not contain a query string or fragment, got %r" % (api_url,))
+        raise OcpClientError("api_url must not contain a query string or fragment, got %r" % (shown,))
     if _API_PATH_SUFFIX.search(parts.path):
         raise OcpClientError("api_url must be the OCP address without the API path (no /api/v2), got %r"
-                             % (api_url,))
+                             % (shown,))
     return api_url.rstrip("/")
 
 
@@ -89,22 +135,46 @@ def json_body(body):
         raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
 
 
+# Where each credential option can also come from, for messages.
+CREDENTIAL_VARIABLES = (("username", "OCP_USERNAME"), ("password", "OCP_PASSWORD"),
+                        ("access_key_id", "OCP_ACCESS_KEY_ID"), ("access_key_secret", "OCP_ACCESS_KEY_SECRET"))
+
+
+def credentials_problem(username, password, access_key_id, access_key_secret):
+    """What is wrong with the credentials given (empty counts as not given), or None.
+
+    The messages name the OCP_* variables too: with AWX or CI, the credentials usually come
+    from there, not from the playbook."""
+    given = dict(username=username, password=password, access_key_id=access_key_id,
+                 access_key_secret=access_key_secret)
+    given = [name for name, _variable in CREDENTIAL_VARIABLES if given[name]]
+    variables = dict(CREDENTIAL_VARIABLES)
+    basic = [name for name in given if name in ("username", "password")]
+    access_key = [name for name in given if name in ("access_key_id", "access_key_secret")]
+    if basic and access_key:
+        return ("give either username/password (OCP_USERNAME/OCP_PASSWORD) or access_key_id/access_key_secret "
+                "(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET), not both; got %s from the options or the environment"
+                % ", ".join(given))
+    for pair in (("username", "password"), ("access_key_id", "access_key_secret")):
+        present = [name for name in pair if name in given]
+        if len(present) == 1:
+            [missing] = [name for name in pair if name not in given]
+            return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
+                    % (pair[0], pair[1], present[0], missing, missing, variables[missing]))
+    if not given:
+        return ("no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
+                "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)")
+    return None
+
+
 def _auth_from_credentials(username, password, access_key_id, access_key_secret):
     """The auth hook for the one complete credential pair; anything else is a configuration error."""
-    has_basic = bool(username) or bool(password)
-    has_access_key = bool(access_key_id) or bool(access_key_secret)
-    if has_basic and has_access_key:
-        raise OcpClientError("give either username/password or access_key_id/access_key_secret, not both "
-                             "(check the OCP_* environment variables too)")
-    if has_basic:
-        if not (username and password):
-            raise OcpClientError("username and password must be given together")
+    problem = credentials_problem(username, password, access_key_id, access_key_secret)
+    if problem:
+        raise OcpClientError(problem)
+    if username:
         return OcpBasicAuth(username, password)
-    if has_access_key:
-        if not (access_key_id and access_key_secret):
-            raise OcpClientError("access_key_id and access_key_secret must be given together")
-        return OcpAccessKeyAuth(access_key_id, access_key_secret)
-    raise OcpClientError("no credentials: give username/password or access_key_id/access_key_secret")
+    return OcpAccessKeyAuth(access_key_id, access_key_secret)
 
 
 def _root_cause(error):
@@ -147,7 +217,7 @@ class OcpClient:
             raise OcpClientError("the Python library requests is required to talk to OCP")
         self.api_url = _validated_api_url(api_url)
         self._auth = _auth_from_credentials(username, password, access_key_id, access_key_secret)
-        if request_timeout is None or request_timeout <= 0:
+        if request_timeout is None or not math.isfinite(request_timeout) or request_timeout <= 0:
             raise OcpClientError("request_timeout must be a number of seconds above 0, got %r" % (request_timeout,))
         self.request_timeout = request_timeout
         # requests takes a CA bundle path where it takes True.
@@ -196,6 +266,12 @@ class OcpClient:
 
     def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
         """Every item of a paged list (``data.contents`` of each page), or the first ``limit``."""
+        return self.paginate_with_total(path, params, page_size, limit)[0]
+
+    def paginate_with_total(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """``(items, total)``: what ``paginate`` returns, and how many items the list holds as the
+        server counted them on the last page read (``data.page.totalElements``; None when not given),
+        so that a caller can tell a list cut short by ``limit``."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise OcpClientError("page_size must be between 1 and %d, got %r" % (MAX_PAGE_SIZE, page_size))
         if limit is not None and limit < 0:
@@ -204,6 +280,7 @@ class OcpClient:
             page_size = min(page_size, limit)
         items = []
         seen_ids = set()
+        total = None
         page = 1
         while limit is None or len(items) < limit:
             data = self.get(path, dict(params or {}, page=page, size=page_size)).get("data") or {}
@@ -217,7 +294,10 @@ class OcpClient:
                         continue
                     seen_ids.add(item_id)
                 items.append(item)
-            total_pages = (data.get("page") or {}).get("totalPages")
+            page_info = data.get("page") or {}
+            if page_info.get("totalElements") is not None:
+                total = int(page_info["totalElements"])
+            total_pages = page_info.get("totalPages")
             if total_pages is None:
                 last_page = len(contents) < page_size
             else:
@@ -225,7 +305,7 @@ class OcpClient:
             if last_page or not contents:
                 break
             page += 1
-        return items if limit is None else items[:limit]
+        return (items if limit is None else items[:limit]), total
 
     def _url(self, path, params):
         if not path.startswith("/"):

@@ -6,12 +6,18 @@ them, and failing with a useful message. Documented in doc_fragments/connection.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+import math
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     OcpClient,
+    api_url_secrets,
+    credentials_problem,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpApiError,
@@ -20,39 +26,74 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
 
-# Splat into AnsibleModule next to argument_spec=ocp_argument_spec(), so a playbook mixing up
-# credentials fails before the module runs. Environment fallbacks count: OCP_USERNAME set in the
-# environment conflicts with access_key_id given in the task.
-OCP_CONNECTION_CONSTRAINTS = dict(
-    required_together=[("username", "password"), ("access_key_id", "access_key_secret")],
-    mutually_exclusive=[("username", "access_key_id"), ("username", "access_key_secret"),
-                        ("password", "access_key_id"), ("password", "access_key_secret")],
-    required_one_of=[("username", "access_key_id")],
-)
+# Splat into AnsibleModule (or ArgumentSpecValidator) next to argument_spec=ocp_argument_spec().
+# Empty on purpose: ansible-core's own messages for these constraints cannot name the OCP_*
+# variables, and count an empty variable (as AWX sets for an input left blank) as given. The
+# checks are made by connection_option_errors instead, which every module and the wait plugin call.
+OCP_CONNECTION_CONSTRAINTS = dict(required_together=[], mutually_exclusive=[], required_one_of=[])
+
+
+def env_fallback_unless_empty(*names):
+    """The first of the environment variables ``names`` set to something other than an empty string.
+
+    Like ansible-core's env_fallback, except that an empty variable counts as unset: AWX sets every
+    variable a credential type injects, empty for the inputs left blank, so one credential type
+    can carry either a password or an access key.
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def _from_env(*names):
+    return (env_fallback_unless_empty, list(names))
 
 
 def ocp_argument_spec():
-    """The connection options; a new dict each call, so a module may add its own options to it."""
+    """The connection options; a new dict each call, so a module may add its own options to it.
+
+    api_url is not ``required`` here: connection_option_errors says it is missing, naming OCP_URL."""
     return dict(
-        api_url=dict(type="str", required=True, fallback=(env_fallback, ["OCP_URL"])),
-        username=dict(type="str", fallback=(env_fallback, ["OCP_USERNAME"])),
-        password=dict(type="str", no_log=True, fallback=(env_fallback, ["OCP_PASSWORD"])),
-        access_key_id=dict(type="str", fallback=(env_fallback, ["OCP_ACCESS_KEY_ID"])),
-        access_key_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["OCP_ACCESS_KEY_SECRET"])),
-        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["OCP_VALIDATE_CERTS"])),
-        ca_path=dict(type="path", fallback=(env_fallback, ["OCP_CA_PATH"])),
-        request_timeout=dict(type="float", default=30, fallback=(env_fallback, ["OCP_REQUEST_TIMEOUT"])),
-        request_retries=dict(type="int", default=3, fallback=(env_fallback, ["OCP_REQUEST_RETRIES"])),
+        api_url=dict(type="str", fallback=_from_env("OCP_URL")),
+        username=dict(type="str", fallback=_from_env("OCP_USERNAME")),
+        password=dict(type="str", no_log=True, fallback=_from_env("OCP_PASSWORD")),
+        access_key_id=dict(type="str", fallback=_from_env("OCP_ACCESS_KEY_ID")),
+        access_key_secret=dict(type="str", no_log=True, fallback=_from_env("OCP_ACCESS_KEY_SECRET")),
+        validate_certs=dict(type="bool", default=True, fallback=_from_env("OCP_VALIDATE_CERTS")),
+        ca_path=dict(type="path", fallback=_from_env("OCP_CA_PATH")),
+        request_timeout=dict(type="float", default=30, fallback=_from_env("OCP_REQUEST_TIMEOUT")),
+        request_retries=dict(type="int", default=3, fallback=_from_env("OCP_REQUEST_RETRIES")),
     )
 
 
+def non_finite_number_errors(params):
+    """Each option whose value is NaN or infinite. Python's float() accepts 'nan' and 'inf', and so
+    does Ansible's float type; such a value would pass every range check (nan < 0 is false) and then
+    wait forever, or fail deep inside a library. Checks every option, so a new float option is
+    covered without being listed."""
+    return ["%s must be a finite number, got %s" % (name, value) for name, value in sorted(params.items())
+            if isinstance(value, float) and not math.isfinite(value)]
+
+
 def connection_option_errors(params):
-    """What is wrong with connection options that their types alone do not catch."""
-    errors = []
-    if params["request_timeout"] <= 0:
-        errors.append("request_timeout must be a number of seconds above 0, got %s" % params["request_timeout"])
-    if params["request_retries"] < 0:
-        errors.append("request_retries must be 0 (no retries) or more, got %s" % params["request_retries"])
+    """What is wrong with the options that their types alone do not catch: any number that is not
+    finite (of any option, the wait options included), a missing api_url, credentials missing, half
+    given or of both kinds, and the connection options' ranges. Every module and the wait action
+    plugin call this before anything is sent."""
+    errors = non_finite_number_errors(params)
+    if not params.get("api_url"):
+        errors.append("no api_url: give the api_url option or set the OCP_URL environment variable, "
+                      "for example https://ocp.example.com:8080")
+    problem = credentials_problem(params.get("username"), params.get("password"), params.get("access_key_id"),
+                                  params.get("access_key_secret"))
+    if problem:
+        errors.append(problem)
+    timeout, retries = params["request_timeout"], params["request_retries"]
+    if math.isfinite(timeout) and timeout <= 0:
+        errors.append("request_timeout must be a number of seconds above 0, got %s" % timeout)
+    if retries < 0:
+        errors.append("request_retries must be 0 (no retries) or more, got %s" % retries)
     return errors
 
 
@@ -73,6 +114,9 @@ def client_from_params(params):
 
 def client_from_module(module):
     """An OcpClient configured from the module's connection options; fails the module on bad ones."""
+    # A password in api_url is refused below; until then, and in the module's invocation shown
+    # at -vvv, Ansible masks it like the values of no_log options.
+    module.no_log_values.update(api_url_secrets(module.params.get("api_url")))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     errors = connection_option_errors(module.params)
@@ -113,7 +157,8 @@ def wait_argument_spec():
 
 
 def wait_option_errors(params):
-    """What is wrong with the wait options, checked before any request is sent."""
+    """What is wrong with the wait options, checked before any request is sent (NaN and infinity:
+    by connection_option_errors)."""
     errors = []
     if params["wait_timeout"] < 0:
         errors.append("wait_timeout must be 0 or more seconds, got %s" % params["wait_timeout"])

@@ -12,10 +12,11 @@ __metaclass__ = type
 
 import re
 
-# Each pair names one field OCP spells two ways; both spellings are filled in after normalising.
+# Each pair names one field OCP spells two ways: the server's own spelling (OCP Express's
+# SubtaskInstance) and the reference page's typo. Either is read; only the first is returned.
 FIELD_SPELLINGS = (("parallelIdx", "paralleIdx"), ("downstreams", "downstream"))
 
-# Fields holding lists of subtask ids.
+# Fields holding lists of subtask ids (under either spelling, as they are read before renaming).
 ID_LIST_FIELDS = frozenset(["upstreams", "downstreams", "downstream"])
 
 # Fields ending in "Id" that are not numbers.
@@ -53,12 +54,13 @@ def restore_longs(value):
 
 
 def normalize_subtask(subtask):
-    """A copy of a subtask with ids as ints and both spellings of the two-spelling fields."""
+    """A copy of a subtask with ids as ints and the two-spelling fields under the server's spelling
+    only (``parallelIdx``, ``downstreams``), whichever spelling OCP sent."""
     result = restore_longs(subtask)
     for spelling, other_spelling in FIELD_SPELLINGS:
-        if spelling in result or other_spelling in result:
-            value = result[spelling] if spelling in result else result[other_spelling]
-            result[spelling] = result[other_spelling] = value
+        if other_spelling in result:
+            value = result.pop(other_spelling)
+            result.setdefault(spelling, value)
     return result
 
 

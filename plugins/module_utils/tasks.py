@@ -10,8 +10,18 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import nor
 
 TASKS_PATH = "/api/v2/tasks/instances"
 
-# The list endpoint's filters, under OCP's own parameter names.
-TASK_FILTERS = frozenset(["name", "status", "type", "clusterName", "clusterId", "tenantName", "tenantId", "hostId"])
+# The list endpoint's filters: the option names of ocp_task_info (and of the role's
+# task_supervisor_filter), which callers use, and OCP's query parameter for each.
+TASK_FILTERS = {
+    "name": "name",
+    "status": "status",
+    "type": "type",
+    "cluster_name": "clusterName",
+    "cluster_id": "clusterId",
+    "tenant_name": "tenantName",
+    "tenant_id": "tenantId",
+    "host_id": "hostId",
+}
 
 
 def _id(value, what):
@@ -22,13 +32,18 @@ def _id(value, what):
     return int(text)
 
 
-def _query_filters(filters):
-    unknown = sorted(set(filters or {}) - TASK_FILTERS)
+def _query_filters(filters, sort=None):
+    """OCP's query parameters for ``filters`` (keyed by option name) and a sort order. Sorting is
+    not a filter, so it comes apart: every way of paging sorts."""
+    unknown = sorted(set(filters or {}) - set(TASK_FILTERS))
     if unknown:
         raise OcpClientError("unknown task filter(s) %s; known: %s"
                              % (", ".join(unknown), ", ".join(sorted(TASK_FILTERS))))
     # None means "no filter"; canonical_query comma-joins list values such as status.
-    return dict((key, value) for key, value in (filters or {}).items() if value is not None)
+    query = dict((TASK_FILTERS[key], value) for key, value in (filters or {}).items() if value is not None)
+    if sort is not None:
+        query["sort"] = sort
+    return query
 
 
 def _required_data(envelope, method, path):
@@ -55,17 +70,18 @@ class TaskApi:
         return "%s/subtasks/%d" % (self._task_path(task_id), _id(subtask_id, "subtask_id"))
 
     def list_tasks(self, filters, page=1, size=10, sort=None):
-        """One page of tasks: ``(tasks, page_info)``, page_info as OCP gives it
-        (``totalElements``, ``totalPages``, ``number`` (1-based), ``size``)."""
-        params = _query_filters(filters)
-        params.update(page=page, size=size, sort=sort)
+        """One page of the tasks matching ``filters`` (keys from TASK_FILTERS): ``(tasks, page_info)``,
+        page_info as OCP gives it (``totalElements``, ``totalPages``, ``number`` (1-based), ``size``)."""
+        params = _query_filters(filters, sort)
+        params.update(page=page, size=size)
         data = self._client.get(TASKS_PATH, params).get("data") or {}
         return [normalize_task(task) for task in data.get("contents") or []], data.get("page") or {}
 
-    def iter_all_tasks(self, filters, limit=None):
-        """Every task matching ``filters`` (or the first ``limit``), fetched page by page."""
-        for task in self._client.paginate(TASKS_PATH, _query_filters(filters), limit=limit):
-            yield normalize_task(task)
+    def list_all_tasks(self, filters, sort=None, limit=None):
+        """Every task matching ``filters`` in ``sort`` order (or the first ``limit``), fetched page by
+        page: ``(tasks, total)``, total as OCP counts the matching tasks (None if it does not say)."""
+        tasks, total = self._client.paginate_with_total(TASKS_PATH, _query_filters(filters, sort), limit=limit)
+        return [normalize_task(task) for task in tasks], total
 
     def get_task(self, task_id):
         path = self._task_path(task_id)

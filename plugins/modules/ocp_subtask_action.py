@@ -13,9 +13,9 @@ short_description: Cancel, retry or skip a subtask of an OceanBase Cloud Platfor
 version_added: 1.0.0
 description:
   - Cancels a RUNNING subtask, retries a FAILED one or skips a FAILED one, in an OCP task.
-  - The subtask is given by O(subtask_id), or by O(subtask_name) so that a playbook need not know
-    ids. It must belong to O(task_id); when no subtask or more than one matches, the module fails
-    and lists the candidates.
+  - The subtask is given by O(subtask_id), or by O(subtask_name) and/or O(subtask_description) so
+    that a playbook need not know ids. It must belong to O(task_id); when no subtask or more than
+    one matches, the module fails and lists the candidates with their descriptions.
   - The task is read first and the action is sent only when OCP accepts it in the subtask's
     current state. When what the action is for already holds, the module changes nothing and
     says why in RV(reason) - a skip of a subtask already SUCCESSFUL or skipped, a cancel of a
@@ -63,14 +63,31 @@ options:
     required: true
   subtask_id:
     description:
-      - ID of the subtask. Mutually exclusive with O(subtask_name); one of them is required.
+      - ID of the subtask. Mutually exclusive with O(subtask_name) and O(subtask_description); one of
+        the three is required.
     type: int
   subtask_name:
     description:
       - Name of the subtask, compared as O(subtask_name_match) says.
-      - Subtasks that run once per host share a name; use a regular expression or O(subtask_id)
-        to tell them apart.
+      - Subtasks that run once per host share a name (C(Install OCP agent)); add O(subtask_description)
+        to tell them apart, or use O(subtask_id).
     type: str
+  subtask_description:
+    description:
+      - Description of the subtask, compared as O(subtask_description_match) says. OCP describes a
+        per-host subtask with its host, for example C(Install the OCP agent on host 10.0.0.2).
+      - With O(subtask_name) too, the subtask must match both.
+    type: str
+  subtask_description_match:
+    description:
+      - How O(subtask_description) is compared with the subtask descriptions, as
+        O(subtask_name_match) for names.
+      - V(exact) compares whole descriptions, case included.
+      - V(regex) searches the description for the Python regular expression O(subtask_description),
+        for example V(10\\.0\\.0\\.2$) for the host 10.0.0.2.
+    type: str
+    choices: [exact, regex]
+    default: exact
   subtask_name_match:
     description:
       - How O(subtask_name) is compared with the subtask names.
@@ -97,33 +114,36 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# Against the OCP simulator (ocp-simulator, default scenario). ocp_password stands for a secret
+# you keep in Ansible Vault; without api_url and credentials, the OCP_* variables are used.
 - name: Skip the failed resource pool step of a tenant creation and wait for the rest
   oceanbase.ocp.ocp_subtask_action:
-    api_url: https://ocp.example.com:8080
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
-    task_id: 1024
+    task_id: 1004
     subtask_name: Create resource pool
     action: skip
     wait: true
 
-- name: Cancel the package installation on the second host, which hangs
+- name: Retry the agent installation on host 10.0.0.2 of a host addition
   oceanbase.ocp.ocp_subtask_action:
-    task_id: 1025
-    subtask_name: "^Install OceanBase package$"
-    subtask_name_match: regex
-    action: cancel
-  # Several per-host subtasks share this name: the module fails and lists them with their ids,
-  # so pick the one to cancel by subtask_id instead.
+    task_id: 1000
+    subtask_name: Install OCP agent
+    subtask_description: "10\\.0\\.0\\.2$"
+    subtask_description_match: regex
+    action: retry
+  register: agent_install
+  # Every host's subtask is named "Install OCP agent"; the description names the host. This one
+  # succeeded already, so the module reports no change and says why in agent_install.reason.
 
 - name: Retry one subtask by id, failing if it is not FAILED
   oceanbase.ocp.ocp_subtask_action:
-    task_id: 1025
-    subtask_id: 1000031
+    task_id: 1005
+    subtask_id: 1000065
     action: retry
     fail_when_not_applicable: true
   register: retried
-  # api_url and credentials from OCP_URL, OCP_USERNAME and OCP_PASSWORD
 '''
 
 RETURN = r'''
@@ -214,13 +234,13 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.action_runner import (
-    SubtaskTarget,
     action_argument_spec,
     action_module_constraints,
     run_action_module,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import SUBTASK_ACTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import client_from_module
+from ansible_collections.oceanbase.ocp.plugins.module_utils.subtask_target import DescribedSubtaskTarget
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
 
 
@@ -230,6 +250,8 @@ def argument_spec():
         subtask_id=dict(type='int'),
         subtask_name=dict(type='str'),
         subtask_name_match=dict(type='str', choices=['exact', 'regex'], default='exact'),
+        subtask_description=dict(type='str'),
+        subtask_description_match=dict(type='str', choices=['exact', 'regex'], default='exact'),
     )
     return spec
 
@@ -238,22 +260,25 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        **action_module_constraints(mutually_exclusive=[('subtask_id', 'subtask_name')],
-                                    required_one_of=[('subtask_id', 'subtask_name')])
+        **action_module_constraints(mutually_exclusive=[('subtask_id', 'subtask_name'),
+                                                        ('subtask_id', 'subtask_description')],
+                                    required_one_of=[('subtask_id', 'subtask_name', 'subtask_description')])
     )
     params = module.params
     if params['subtask_id'] is not None and params['subtask_id'] < 1:
         module.fail_json(msg='subtask_id must be a positive integer, got %s' % params['subtask_id'])
-    if params['subtask_name'] is not None and params['subtask_name_match'] == 'regex':
-        # Checked before the task is read: a typo in the pattern must not cost a request.
-        try:
-            re.compile(params['subtask_name'])
-        except re.error as error:
-            module.fail_json(msg='subtask_name is not a valid regular expression (%s): %r'
-                             % (error, params['subtask_name']))
+    for option in ('subtask_name', 'subtask_description'):
+        if params[option] is not None and params[option + '_match'] == 'regex':
+            # Checked before the task is read: a typo in the pattern must not cost a request.
+            try:
+                re.compile(params[option])
+            except re.error as error:
+                module.fail_json(msg='%s is not a valid regular expression (%s): %r' % (option, error, params[option]))
     client = client_from_module(module)
-    target = SubtaskTarget(TaskApi(client), params['action'], params['task_id'], subtask_id=params['subtask_id'],
-                           subtask_name=params['subtask_name'], name_match=params['subtask_name_match'])
+    target = DescribedSubtaskTarget(
+        TaskApi(client), params['action'], params['task_id'], subtask_id=params['subtask_id'],
+        subtask_name=params['subtask_name'], name_match=params['subtask_name_match'],
+        subtask_description=params['subtask_description'], description_match=params['subtask_description_match'])
     run_action_module(module, client, target)
 
 

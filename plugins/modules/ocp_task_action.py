@@ -74,28 +74,29 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Retry a failed tenant creation and wait until it succeeds
+# Against the OCP simulator (ocp-simulator, default scenario). ocp_password stands for a secret
+# you keep in Ansible Vault; without api_url and credentials, the OCP_* variables are used.
+- name: Retry a failed cluster upgrade and wait until it succeeds
   oceanbase.ocp.ocp_task_action:
-    api_url: https://ocp.example.com:8080
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
-    task_id: 1024
+    task_id: 1005
     action: retry
     wait: true
     wait_timeout: 3600
   register: retried
 
-- name: Roll back a failed task; fail if it is not in a state to be rolled back
-  oceanbase.ocp.ocp_task_action:
-    task_id: 1024
-    action: rollback
-    fail_when_not_applicable: true
-    wait: true
-  # api_url and credentials from OCP_URL, OCP_USERNAME and OCP_PASSWORD
-
 - name: Say what was done
   ansible.builtin.debug:
     msg: "{{ retried.reason }}"
+
+- name: Roll back a failed tenant creation; fail if it is not in a state to be rolled back
+  oceanbase.ocp.ocp_task_action:
+    task_id: 1004
+    action: rollback
+    fail_when_not_applicable: true
+    wait: true
 '''
 
 RETURN = r'''

@@ -18,6 +18,10 @@ description:
     subtask with its log.
   - Tasks are returned with OCP's own field names, plus computed conveniences per task
     (C(finished), C(succeeded), C(rolled_back), C(failed_subtasks)).
+  - Each piece of data is returned once - a task read by O(task_id) in RV(task), each log in its
+    subtask's C(log) - so that long logs do not multiply the size of the result.
+  - When a list holds fewer tasks than match the filters (the first page, or O(limit) reached), the
+    module warns and says how to get them all.
   - This module only reads; it never reports C(changed).
 author:
   - oceanbase.ocp maintainers (@oceanbase)
@@ -39,11 +43,14 @@ options:
   subtask_id:
     description:
       - ID of one subtask of O(task_id) to return, with its log, in RV(subtask).
+      - Its log is returned there only, not also in the C(subtasks) of RV(task).
     type: int
   subtask_logs:
     description:
       - Which subtask logs to read and attach to each subtask as C(log).
       - V(failed) reads the logs of FAILED subtasks only, V(all) those of every subtask.
+      - Each FAILED subtask whose log was read also gets, in C(failed_subtasks), C(cause) - the
+        line of the log that says why it failed.
       - In list mode each listed task is read in detail first, one request per task, plus
         one request per log.
     type: str
@@ -78,7 +85,7 @@ options:
     type: int
   page:
     description:
-      - Page to return, starting at 1. When omitted, the first page.
+      - Page to return, starting at 1. When omitted, the first page, with a warning if more tasks match.
       - Mutually exclusive with O(all_pages).
     type: int
   size:
@@ -88,7 +95,8 @@ options:
     default: 10
   sort:
     description:
-      - Sort order as C(field,asc) or C(field,desc), for example C(id,desc).
+      - Sort order as C(field,asc) or C(field,desc), for example C(id,desc); applies to one page and to
+        O(all_pages) alike.
     type: str
   all_pages:
     description:
@@ -97,7 +105,7 @@ options:
     default: false
   limit:
     description:
-      - With O(all_pages), stop after this many tasks.
+      - With O(all_pages), stop after this many tasks, with a warning if more match.
     type: int
 notes:
   - OCP answers an unknown URL with its web console page and HTTP 200; the module reports
@@ -108,45 +116,53 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# Against the OCP simulator (ocp-simulator, default scenario). ocp_password stands for a secret
+# you keep in Ansible Vault; without api_url and credentials, the OCP_* variables are used.
 - name: Read a task with the logs of its failed subtasks
   oceanbase.ocp.ocp_task_info:
-    api_url: https://ocp.example.com:8080
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
-    task_id: 1024
+    task_id: 1004
     subtask_logs: failed
   register: ocp_task
 
 - name: Show why it failed
   ansible.builtin.debug:
-    msg: "{{ ocp_task.task.failed_subtasks | map(attribute='name') | list }}"
+    msg: "{{ item.name }}: {{ item.cause }}"
+  loop: "{{ ocp_task.task.failed_subtasks }}"
+  loop_control:
+    label: "{{ item.id }}"
 
-- name: List every failed task of cluster 1, signing with an access key
+- name: List every failed task of cluster 1, newest first
   oceanbase.ocp.ocp_task_info:
-    api_url: https://ocp.example.com:8080
-    access_key_id: "{{ ocp_ak }}"
-    access_key_secret: "{{ ocp_sk }}"
     cluster_id: 1
     status: [FAILED]
+    sort: id,desc
     all_pages: true
     limit: 5000
   register: failed_tasks
+  # api_url and credentials from OCP_URL, OCP_USERNAME and OCP_PASSWORD (or OCP_ACCESS_KEY_ID
+  # and OCP_ACCESS_KEY_SECRET)
 
 - name: Read one subtask and its log
   oceanbase.ocp.ocp_task_info:
-    task_id: 1024
-    subtask_id: 10031
+    task_id: 1004
+    subtask_id: 1000050
   register: ocp_subtask
-  # api_url and credentials from OCP_URL, OCP_USERNAME and OCP_PASSWORD
 '''
 
 RETURN = r'''
 task:
-  description: The task read by O(task_id), with OCP's field names and the computed conveniences.
+  description:
+    - The task read by O(task_id), with OCP's field names and the computed conveniences.
+    - Each subtask carries C(log) when O(subtask_logs) selected it.
+    - C(failed_subtasks) are the FAILED subtasks without their C(log) (it is in C(subtasks)), with
+      C(cause), the line of the log that says why, when the log was read.
   returned: when O(task_id) is given
   type: dict
   sample:
-    id: 1024
+    id: 1004
     name: Create tenant
     status: FAILED
     operation: EXECUTE
@@ -155,16 +171,24 @@ task:
     succeeded: false
     rolled_back: false
     failed_subtasks:
-      - {id: 10031, name: Create resource pool, status: FAILED, operation: EXECUTE, runTime: 3}
+      - id: 1000050
+        name: Create resource pool
+        description: Create the resource pool of tenant t_report
+        status: FAILED
+        operation: EXECUTE
+        runTime: 1
+        cause: "2026-11-26 19:18:59.448 ERROR [subtask-executor-8,d58aa45ba70e69c5] c.o.o.s.t.b.tenant.CreateResourcePoolTask :
+          ERROR 4733 (HY000): zone 'zone1' resource not enough to hold new unit, max_memory=8589934592"
     subtasks:
-      - {id: 10030, seriesId: 1, name: Check tenant name, status: SUCCESSFUL, operation: EXECUTE}
-      - {id: 10031, seriesId: 2, name: Create resource pool, status: FAILED, operation: EXECUTE}
+      - {id: 1000048, seriesId: 1, name: Check tenant parameters, status: SUCCESSFUL, operation: EXECUTE, parallelIdx: -1}
+      - {id: 1000050, seriesId: 3, name: Create resource pool, status: FAILED, operation: EXECUTE, parallelIdx: -1,
+         log: "..."}
 tasks:
   description:
-    - The tasks read, in OCP's order; one element when O(task_id) is given.
+    - The tasks listed, in OCP's order.
     - Each carries C(finished) (not RUNNING), C(succeeded) (SUCCESSFUL and not rolled back),
-      C(rolled_back) (SUCCESSFUL with operation ROLLBACK) and C(failed_subtasks).
-  returned: always
+      C(rolled_back) (SUCCESSFUL with operation ROLLBACK) and C(failed_subtasks), as RV(task) does.
+  returned: in list mode, that is without O(task_id)
   type: list
   elements: dict
 subtask:
@@ -177,7 +201,7 @@ page:
   type: dict
   sample: {number: 1, size: 10, totalElements: 42, totalPages: 5}
 total:
-  description: How many tasks match the filters, as OCP counts them.
+  description: How many tasks match the filters, as OCP counts them (also when O(limit) stopped the list).
   returned: in list mode
   type: int
 trace_id:
@@ -191,29 +215,16 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
-    OCP_CONNECTION_CONSTRAINTS,
     client_from_module,
     fail_from_error,
     ocp_argument_spec,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import normalize_task
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.task_info import SubtaskNotFound, read_list, read_one
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_FILTERS, TaskApi
 
 MAX_PAGE_SIZE = 2000
 SORT_PATTERN = re.compile(r'^[A-Za-z]+,(asc|desc)$')
-
-# module option -> OCP query parameter
-LIST_FILTERS = {
-    'name': 'name',
-    'status': 'status',
-    'type': 'type',
-    'cluster_name': 'clusterName',
-    'cluster_id': 'clusterId',
-    'tenant_name': 'tenantName',
-    'tenant_id': 'tenantId',
-    'host_id': 'hostId',
-}
 
 
 def argument_spec():
@@ -250,7 +261,7 @@ def validation_errors(params):
     if params['sort'] is not None and not SORT_PATTERN.match(params['sort']):
         errors.append("sort must look like 'field,asc' or 'field,desc', got %r" % params['sort'])
     if params['task_id'] is not None:
-        used_filters = [option for option in LIST_FILTERS if params[option] is not None]
+        used_filters = [option for option in TASK_FILTERS if params[option] is not None]
         if used_filters:
             errors.append('task_id reads one task and cannot be combined with the list filters: %s'
                           % ', '.join(used_filters))
@@ -263,77 +274,29 @@ def validation_errors(params):
     return errors
 
 
-def list_query(params):
-    return dict((ocp_name, params[option]) for option, ocp_name in LIST_FILTERS.items()
-                if params[option] is not None)
-
-
-def wants_log(subtask, which):
-    return which == 'all' or (which == 'failed' and subtask.get('status') == 'FAILED')
-
-
-def read_task(api, task_id, which_logs):
-    """One task in detail, with the selected subtask logs in each subtask's ``log`` key."""
-    task = normalize_task(api.get_task(task_id))
-    for subtask in task.get('subtasks', []):
-        if wants_log(subtask, which_logs):
-            subtask['log'] = api.get_subtask_log(task['id'], subtask['id'])
-    return task
-
-
-def read_one(api, params):
-    task = read_task(api, params['task_id'], params['subtask_logs'])
-    result = dict(task=task, tasks=[task])
-    if params['subtask_id'] is not None:
-        subtask = next((s for s in task.get('subtasks', []) if s.get('id') == params['subtask_id']), None)
-        if subtask is None:
-            raise LookupError('task %d has no subtask %d' % (params['task_id'], params['subtask_id']))
-        if 'log' not in subtask:
-            subtask['log'] = api.get_subtask_log(task['id'], subtask['id'])
-        result['subtask'] = subtask
-    return result
-
-
-def read_list(api, params):
-    query = list_query(params)
-    if params['all_pages']:
-        if params['sort']:
-            query['sort'] = params['sort']
-        tasks = list(api.iter_all_tasks(query, limit=params['limit']))
-        result = dict(total=len(tasks))
-    else:
-        tasks, page = api.list_tasks(query, page=params['page'] or 1, size=params['size'], sort=params['sort'])
-        result = dict(page=page, total=page.get('totalElements', len(tasks)))
-    tasks = [normalize_task(task) for task in tasks]
-    if params['subtask_logs'] != 'none':
-        tasks = [read_task(api, task['id'], params['subtask_logs']) for task in tasks]
-    result['tasks'] = tasks
-    return result
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=OCP_CONNECTION_CONSTRAINTS['mutually_exclusive'],
-        required_together=OCP_CONNECTION_CONSTRAINTS['required_together'],
-        required_one_of=OCP_CONNECTION_CONSTRAINTS['required_one_of'],
-    )
-    errors = validation_errors(module.params)
+    # The connection options' constraints are checked by client_from_module, in messages that
+    # name the OCP_* variables.
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    errors = validation_errors(params)
     if errors:
         module.fail_json(msg='; '.join(errors))
 
     client = client_from_module(module)
     api = TaskApi(client)
+    warnings = []
     try:
-        if module.params['task_id'] is not None:
-            result = read_one(api, module.params)
+        if params['task_id'] is not None:
+            result = read_one(api, params['task_id'], params['subtask_logs'], params['subtask_id'])
         else:
-            result = read_list(api, module.params)
+            result, warnings = read_list(api, params)
     except OcpError as error:
         fail_from_error(module, error)
-    except LookupError as error:
+    except SubtaskNotFound as error:
         module.fail_json(msg=str(error), trace_id=client.last_trace_id)
+    for warning in warnings:
+        module.warn(warning)
     module.exit_json(changed=False, trace_id=client.last_trace_id, **result)
 
 

@@ -28,23 +28,45 @@ TYPE_FLOAT = r"unable to convert to float|cannot be converted to a float"
 TYPE_BOOL = r"unable to convert to bool|cannot be converted to a bool"
 
 # The connection options every module shares: (case, overrides, message).
+# A password only ever given inside api_url: it must show nowhere, masked or refused.
+URL_PASSWORD = "Url-Pa55word-Never-Shown"
+
+# The connection options every module shares: (case, overrides, message).
 CONNECTION_CASES = [
-    ("api_url missing", {"api_url": DROP}, r"missing required arguments: api_url"),
+    ("api_url missing", {"api_url": DROP},
+     r"no api_url: give the api_url option or set the OCP_URL environment variable"),
     ("api_url not a URL", {"api_url": "ocp.example.com"}, r"api_url must be an http:// or https:// URL"),
     ("api_url with the API path", {"api_url": "http://127.0.0.1:9/api/v2"},
      r"api_url must be the OCP address without the API path"),
+    ("api_url with a password", {"api_url": "http://automation:%s@127.0.0.1:9" % URL_PASSWORD},
+     r"api_url must not contain a user name or password; give them as username and password "
+     r"\(or OCP_USERNAME and OCP_PASSWORD\), got 'http://automation:\*{8}@127\.0\.0\.1:9'"),
+    ("api_url with a query", {"api_url": "http://127.0.0.1:9/?tenant=sys"},
+     r"api_url must not contain a query string or fragment"),
+    ("api_url with a fragment", {"api_url": "http://127.0.0.1:9/#/task"},
+     r"api_url must not contain a query string or fragment"),
     ("no credentials", {"username": DROP, "password": DROP},
-     r"one of the following is required: username, access_key_id"),
-    ("username without password", {"password": DROP}, r"parameters are required together: username, password"),
+     r"no credentials: give username and password \(or set OCP_USERNAME and OCP_PASSWORD\), or access_key_id "
+     r"and access_key_secret \(or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET\)"),
+    ("empty credentials", {"username": "", "password": ""}, r"no credentials: give username and password"),
+    ("username without password", {"password": DROP},
+     r"username and password go together: got username without password \(give the password option or set "
+     r"OCP_PASSWORD\)"),
     ("access key id without secret", {"username": DROP, "password": DROP, "access_key_id": ACCESS_KEY[0]},
-     r"parameters are required together: access_key_id, access_key_secret"),
+     r"got access_key_id without access_key_secret \(give the access_key_secret option or set "
+     r"OCP_ACCESS_KEY_SECRET\)"),
     ("password and access key both",
      {"username": DROP, "access_key_id": ACCESS_KEY[0], "access_key_secret": ACCESS_KEY[1]},
-     r"parameters are mutually exclusive: password\|access_key_id"),
+     r"give either username/password \(OCP_USERNAME/OCP_PASSWORD\) or access_key_id/access_key_secret "
+     r"\(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET\), not both"),
     ("validate_certs not a bool", {"validate_certs": "maybe"}, TYPE_BOOL),
     ("request_timeout not a number", {"request_timeout": "soon"}, TYPE_FLOAT),
     ("request_timeout zero", {"request_timeout": 0}, r"request_timeout must be a number of seconds above 0, got 0"),
+    ("request_timeout nan", {"request_timeout": "nan"}, r"request_timeout must be a finite number, got nan"),
+    ("request_timeout infinite", {"request_timeout": "inf"}, r"request_timeout must be a finite number, got inf"),
     ("request_retries not an int", {"request_retries": "many"}, TYPE_INT),
+    # (Not "inf": ansible-core 2.19's int conversion lets an OverflowError out for it.)
+    ("request_retries nan", {"request_retries": "nan"}, TYPE_INT),
     ("request_retries negative", {"request_retries": -1}, r"request_retries must be 0 \(no retries\) or more"),
     ("ca_path a missing file", {"api_url": "https://127.0.0.1:9", "ca_path": "/nonexistent/ocp-ca.pem"},
      r"TLS failed \(.*/nonexistent/ocp-ca.pem\); set ca_path to the CA that signed OCP's certificate"),
@@ -91,6 +113,12 @@ MODULE_CASES = [
     ("task", "wait_timeout not a number", {"task_id": "NEXT", "action": "retry", "wait_timeout": "1h"}, TYPE_FLOAT),
     ("task", "wait_sleep zero", {"task_id": "NEXT", "action": "retry", "wait_sleep": 0},
      r"wait_sleep must be more than 0 seconds, got 0"),
+    ("task", "wait_sleep nan", {"task_id": "NEXT", "action": "retry", "wait": True, "wait_sleep": "nan"},
+     r"wait_sleep must be a finite number, got nan"),
+    ("task", "wait_timeout nan", {"task_id": "NEXT", "action": "retry", "wait": True, "wait_timeout": "nan"},
+     r"wait_timeout must be a finite number, got nan"),
+    ("task", "wait_timeout infinite", {"task_id": "NEXT", "action": "retry", "wait": True, "wait_timeout": "inf"},
+     r"wait_timeout must be a finite number, got inf"),
 
     ("subtask", "action unknown", {"task_id": "NEXT", "subtask_id": 1, "action": "rollback"},
      r"value of action must be one of: cancel, retry, skip, got: rollback"),
@@ -101,8 +129,11 @@ MODULE_CASES = [
     ("subtask", "subtask_id and subtask_name", {"task_id": "NEXT", "subtask_id": 1, "subtask_name": "x",
                                                 "action": "skip"},
      r"parameters are mutually exclusive: subtask_id\|subtask_name"),
+    ("subtask", "subtask_id and subtask_description", {"task_id": "NEXT", "subtask_id": 1,
+                                                       "subtask_description": "on host 10.0.0.2", "action": "skip"},
+     r"parameters are mutually exclusive: subtask_id\|subtask_description"),
     ("subtask", "neither subtask_id nor subtask_name", {"task_id": "NEXT", "action": "skip"},
-     r"one of the following is required: subtask_id, subtask_name"),
+     r"one of the following is required: subtask_id, subtask_name, subtask_description"),
     ("subtask", "subtask_id zero", {"task_id": "NEXT", "subtask_id": 0, "action": "skip"},
      r"subtask_id must be a positive integer, got 0"),
     ("subtask", "subtask_id not an int", {"task_id": "NEXT", "subtask_id": "pool", "action": "skip"}, TYPE_INT),
@@ -112,10 +143,20 @@ MODULE_CASES = [
     ("subtask", "subtask_name not a valid regex", {"task_id": "NEXT", "subtask_name": "Create (pool",
                                                    "subtask_name_match": "regex", "action": "skip"},
      r"subtask_name.*(?:regular expression|regex).*Create \(pool"),
+    ("subtask", "subtask_description not a valid regex", {"task_id": "NEXT", "subtask_description": "host (2",
+                                                          "subtask_description_match": "regex", "action": "skip"},
+     r"subtask_description is not a valid regular expression \(.*\): 'host \(2'"),
+    ("subtask", "subtask_description_match unknown", {"task_id": "NEXT", "subtask_description": "x",
+                                                      "subtask_description_match": "glob", "action": "skip"},
+     r"value of subtask_description_match must be one of: exact, regex, got: glob"),
     ("subtask", "wait_sleep negative", {"task_id": "NEXT", "subtask_id": 1, "action": "retry", "wait_sleep": -1},
      r"wait_sleep must be more than 0 seconds, got -1"),
     ("subtask", "wait_timeout negative", {"task_id": "NEXT", "subtask_id": 1, "action": "retry",
                                           "wait_timeout": -5}, r"wait_timeout must be 0 or more seconds, got -5"),
+    ("subtask", "wait_sleep infinite", {"task_id": "NEXT", "subtask_id": 1, "action": "retry", "wait": True,
+                                        "wait_sleep": "inf"}, r"wait_sleep must be a finite number, got inf"),
+    ("subtask", "wait_timeout nan", {"task_id": "NEXT", "subtask_id": 1, "action": "retry", "wait": True,
+                                     "wait_timeout": "nan"}, r"wait_timeout must be a finite number, got nan"),
 
     ("wait", "tasks missing", {}, r"missing required arguments: tasks"),
     ("wait", "task id zero", {"tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
@@ -144,6 +185,15 @@ MODULE_CASES = [
     ("wait", "wait_sleep zero", {"tasks": ["NEXT"], "wait_sleep": 0}, r"wait_sleep must be more than 0 seconds"),
     ("wait", "progress_interval zero", {"tasks": ["NEXT"], "progress_interval": 0},
      r"progress_interval must be a number of seconds above 0, got 0"),
+    ("wait", "wait_timeout nan", {"tasks": ["NEXT"], "wait_timeout": "nan"},
+     r"wait_timeout must be a finite number, got nan"),
+    ("wait", "wait_timeout infinite", {"tasks": ["NEXT"], "wait_timeout": "inf"},
+     r"wait_timeout must be a finite number, got inf"),
+    ("wait", "wait_sleep nan", {"tasks": ["NEXT"], "wait_sleep": "nan"}, r"wait_sleep must be a finite number, got nan"),
+    ("wait", "progress_interval nan", {"tasks": ["NEXT"], "progress_interval": "nan"},
+     r"progress_interval must be a finite number, got nan"),
+    ("wait", "progress_interval infinite", {"tasks": ["NEXT"], "progress_interval": "inf"},
+     r"progress_interval must be a finite number, got inf"),
     ("wait", "fail_when_unsuccessful not a bool", {"tasks": ["NEXT"], "fail_when_unsuccessful": "sometimes"},
      TYPE_BOOL),
     ("wait", "wait is not an option", {"tasks": ["NEXT"], "wait": True}, r"Invalid options for .*ocp_task_wait: wait"),
@@ -207,6 +257,8 @@ ROLE_CASES = [
      r"task_supervisor_wait_timeout.*(?:float|convert)"),
     ("wait_timeout negative", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_timeout": -1},
      r"wait_timeout must be 0 or more seconds, got -1"),
+    ("wait_timeout nan", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_timeout": "nan"},
+     r"wait_timeout must be a finite number, got nan"),
     ("wait_sleep zero", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_wait_sleep": 0},
      r"wait_sleep must be more than 0 seconds"),
     ("progress_interval negative", {"task_supervisor_tasks": ["NEXT"], "task_supervisor_progress_interval": -2},
@@ -289,6 +341,17 @@ def test_no_request_reached_ocp(matrix):
     _run, _results, _messages, journal = matrix
     assert journal == [], "requests were sent (the task id names the case):\n%s" % "\n".join(
         "%s %s?%s" % (entry["method"], entry["path"], entry["query"]) for entry in journal)
+
+
+def test_a_password_in_api_url_shows_nowhere_in_the_results(matrix):
+    """Neither in the message nor in the module's invocation. (The output shows each case's own
+    arguments as the loop item; test_reliability_secrets.py searches the output at -vvvv.)"""
+    _run, results, _messages, _journal = matrix
+    refused = [name for name in results if name.endswith(": api_url with a password")]
+    assert len(refused) >= 2, refused  # ocp_task_info, ocp_task_wait, and one of the action modules
+    for name in refused:
+        returned = {key: value for key, value in results[name].items() if key != "case"}
+        assert "********" in str(returned) and URL_PASSWORD not in str(returned), returned
 
 
 def test_no_traceback_anywhere(matrix):

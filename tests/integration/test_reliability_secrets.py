@@ -12,6 +12,9 @@ import json
 from action_helpers import create_tenant_task, failed_task
 from harness import ACCESS_KEY, SECRETIVE_USER, access_key_vars, run_playbook
 
+# A password given only inside api_url (https://user:password@host), which is refused.
+URL_PASSWORD = "Url-Pa55word-In-The-Address"
+
 
 def test_secrets_never_show_at_the_highest_verbosity(fast_clock, tmp_path):
     simulator = fast_clock
@@ -26,6 +29,7 @@ def test_secrets_never_show_at_the_highest_verbosity(fast_clock, tmp_path):
         wait_task=failed_task(simulator, failing_runs=(1, 1))["id"],
         hopeless_task=failed_task(simulator)["id"],
         report_path=str(report_path),
+        url_with_password=simulator.url.replace("://", "://%s:%s@" % (SECRETIVE_USER[0], URL_PASSWORD)),
     )
     simulator.clear_journal()
     # ansible-core 2.21 leaves the module invocation (and so the masked options) out of results
@@ -44,9 +48,10 @@ def test_secrets_never_show_at_the_highest_verbosity(fast_clock, tmp_path):
     assert json.loads(report)["summary"]["failed"] == 1
 
     basic_credentials = base64.b64encode(("%s:%s" % SECRETIVE_USER).encode()).decode()
-    for secret in (SECRETIVE_USER[1], ACCESS_KEY[1], basic_credentials):
+    for secret in (SECRETIVE_USER[1], ACCESS_KEY[1], basic_credentials, URL_PASSWORD):
         assert secret not in run.stdout, secret
         assert secret not in run.stderr, secret
         assert secret not in report, secret
     # Ansible masks what it knows is secret; the masks show the secrets were there to hide.
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.output
+    assert "%s:********@" % SECRETIVE_USER[0] in run.output

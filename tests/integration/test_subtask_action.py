@@ -101,7 +101,7 @@ def test_every_row_of_the_subtask_action_table(frozen_clock):
 
 
 def per_host_task(simulator) -> dict:
-    # Hosts 1 and 2 give per-host subtasks two branches each (same name, parallelIdx 0 and 1).
+    # Hosts 1 and 2 give per-host subtasks two branches each (same name, the host in the description).
     return simulator.create_task("create_cluster", cluster_id=CLUSTER_ID, host_ids=[1, 2], state="finished",
                                  faults={"Install OceanBase package": [{"fail_attempts": [1, 99]}]})
 
@@ -117,14 +117,38 @@ def test_a_name_matching_several_or_no_subtasks_fails_and_lists_them(frozen_cloc
     several = run_playbook("action_args.yml", {"module": "subtask", "module_args": {
         **connection, "task_id": task["id"], "subtask_name": "Install OceanBase package", "action": "retry"}})
     assert_failed_with(several, r"2 subtasks of task \d+ 'Create cluster' are named 'Install OceanBase package'",
-                       *[r"subtask %d 'Install OceanBase package' \(FAILED/RETRY, parallelIdx \d\)" % subtask
-                         for subtask in install_ids], r"give subtask_id")
+                       *[r"subtask %d 'Install OceanBase package' \(FAILED/RETRY\): Install oceanbase-ce on host "
+                         r"10\.0\.0\.\d" % subtask for subtask in install_ids], r"give subtask_description as well")
 
     none = run_playbook("action_args.yml", {"module": "subtask", "module_args": {
         **connection, "task_id": task["id"], "subtask_name": "install", "subtask_name_match": "regex",
         "action": "skip"}})
-    assert_failed_with(none, r"no subtask of task \d+ 'Create cluster' match the regular expression 'install'; "
-                             r"its subtask names are: 'Bootstrap cluster'")
+    assert_failed_with(none, r"no subtask of task \d+ 'Create cluster' have a name matching the regular expression "
+                             r"'install'; its subtask names are: 'Bootstrap cluster'")
+    assert action_posts(simulator) == []
+
+
+def test_a_per_host_subtask_is_picked_by_its_description(frozen_clock):
+    simulator = frozen_clock
+    task = per_host_task(simulator)
+    [on_host_2] = [s["id"] for s in task["subtasks"]
+                   if s["name"] == "Install OceanBase package" and s["description"].endswith(" 10.0.0.2")]
+    connection = {"api_url": simulator.url, "username": ADMIN_USER[0], "password": ADMIN_USER[1]}
+    simulator.clear_journal()
+
+    run = run_playbook("action_args.yml", {"module": "subtask", "module_args": {
+        **connection, "task_id": task["id"], "subtask_name": "Install OceanBase package",
+        "subtask_description": r"host 10\.0\.0\.2$", "subtask_description_match": "regex", "action": "skip"}})
+    assert run.returncode == 0, run.output
+    assert [entry["path"] for entry in action_posts(simulator)] == [
+        "/api/v2/tasks/instances/%d/subtasks/%d/skip" % (task["id"], on_host_2)]
+
+    simulator.clear_journal()
+    unknown_host = run_playbook("action_args.yml", {"module": "subtask", "module_args": {
+        **connection, "task_id": task["id"], "subtask_name": "Install OceanBase package",
+        "subtask_description": "Install oceanbase-ce on host 10.0.0.9", "action": "skip"}})
+    assert_failed_with(unknown_host, r"those whose name matches are: subtask \d+ 'Install OceanBase package' "
+                                     r"\(\w+/\w+\): Install oceanbase-ce on host 10\.0\.0\.1")
     assert action_posts(simulator) == []
 
 

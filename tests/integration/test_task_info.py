@@ -28,6 +28,11 @@ def test_reads_tasks_every_way(request, transport, auth):
     run = run_playbook("task_info.yml", variables)
 
     assert_succeeded(run)
+    # The first page of more, and a list stopped at its limit, say so.
+    assert re.search(r"\[WARNING\]: returned 5 of the \d+ matching tasks \(the first page, size 5\); set all_pages: "
+                     r"true", run.output), run.output
+    assert re.search(r"\[WARNING\]: returned the first 7 of the \d+ matching tasks: all_pages stopped at limit 7",
+                     run.output), run.output
     journal = simulator.journal()
     assert journal, "the playbook sent no request"
     assert {entry["method"] for entry in journal} == {"GET"}
@@ -73,12 +78,12 @@ def connection_args(simulator, user=ADMIN_USER):
 
 
 BAD_INPUT = {
-    "missing URL": ({"api_url": None}, r"missing required arguments: api_url"),
+    "missing URL": ({"api_url": None}, r"no api_url: give the api_url option or set the OCP_URL environment variable"),
     "both credential pairs": ({"access_key_id": "AK", "access_key_secret": "SK"},
-                              r"parameters are mutually exclusive: username\|access_key_id"),
+                              r"give either username/password \(OCP_USERNAME/OCP_PASSWORD\) or access_key_id"),
     "no credentials": ({"username": None, "password": None},
-                       r"one of the following is required: username, access_key_id"),
-    "half a pair": ({"password": None}, r"parameters are required together: username, password"),
+                       r"no credentials: give username and password \(or set OCP_USERNAME and OCP_PASSWORD\)"),
+    "half a pair": ({"password": None}, r"username and password go together: got username without password"),
     "non-integer id": ({"task_id": "twelve"}, r"argument 'task_id' is of type .* unable to convert to int"),
     "negative id": ({"task_id": -3}, r"task_id must be a positive integer, got -3"),
     "size 0": ({"size": 0}, r"size must be between 1 and 2000, got 0"),
@@ -92,6 +97,22 @@ BAD_INPUT = {
     "zero timeout": ({"request_timeout": 0}, r"request_timeout must be"),
     "URL without scheme": ({"api_url": "ocp.example.com:8080"}, r"api_url must"),
 }
+
+
+@pytest.mark.core_matrix
+@pytest.mark.parametrize("tool", ["ocp_task_info", "ocp_task_wait"])
+def test_empty_ocp_variables_count_as_unset(simulator, tool):
+    """AWX sets every variable a credential type names, empty for the fields left blank: an
+    access key credential comes with OCP_USERNAME and OCP_PASSWORD set to ''."""
+    env = {"OCP_URL": simulator.url, "OCP_USERNAME": "", "OCP_PASSWORD": "", "OCP_ACCESS_KEY_ID": ACCESS_KEY[0],
+           "OCP_ACCESS_KEY_SECRET": ACCESS_KEY[1], "OCP_CA_PATH": "", "OCP_VALIDATE_CERTS": "",
+           "OCP_REQUEST_TIMEOUT": "", "OCP_REQUEST_RETRIES": ""}
+    task_id = simulator.create_task("create_tenant", cluster_id=1, tenant_id=1003, state="finished")["id"]
+    simulator.clear_journal()
+    args = {"task_id": task_id} if tool == "ocp_task_info" else {"tasks": [task_id], "wait_timeout": 5}
+    run = run_playbook("module_args.yml", {"module": tool, "module_args": args}, env=env)
+    assert run.returncode == 0, run.output
+    assert {entry["identity"] for entry in simulator.journal()} == {ACCESS_KEY[0]}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))

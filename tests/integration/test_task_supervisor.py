@@ -6,20 +6,21 @@ its result variable, its JSON report, set_stats for AWX and the readable failure
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from action_helpers import CLUSTER_ID, FAULT_MESSAGE, action_posts, failed_task
-from harness import ADMIN_USER, basic_auth_vars, run_playbook
+from harness import ADMIN_USER, SECRETIVE_USER, basic_auth_vars, run_playbook
 
 RETRY = {"name": "transient timeouts", "match": {"log": "ERROR 4012"}, "action": "retry", "max_attempts": 3}
 SHOW_STATS = {"ANSIBLE_SHOW_CUSTOM_STATS": "1"}
 
 
-def supervise(simulator, tmp_path, **extra):
+def supervise(simulator, tmp_path, user=ADMIN_USER, **extra):
     result_path = tmp_path / "result.json"
     report_path = tmp_path / "report.json"
-    extra_vars = dict(basic_auth_vars(simulator), result_path=str(result_path), report_path=str(report_path),
+    extra_vars = dict(basic_auth_vars(simulator, user), result_path=str(result_path), report_path=str(report_path),
                       **extra)
     simulator.clear_journal()
     run = run_playbook("task_supervisor.yml", extra_vars, env=SHOW_STATS)
@@ -75,6 +76,8 @@ def test_unsuccessful_task_is_reported_without_failing_when_told(fast_clock, tmp
 
     assert run.returncode == 0, run.output
     assert result["failed_tasks"][0]["outcome"] == "failed"
+    # Nothing was acted on: writing the report is no change.
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s", run.stdout), run.stdout
 
 
 def test_filter_selects_the_tasks(fast_clock, tmp_path):
@@ -82,8 +85,43 @@ def test_filter_selects_the_tasks(fast_clock, tmp_path):
     task = failed_task(simulator, failing_runs=(1, 1), name="Create tenant supervised by filter")
     run, result, _report = supervise(simulator, tmp_path,
                                      supervisor_filter={"name": "supervised by filter", "status": ["FAILED"],
-                                                        "cluster_id": CLUSTER_ID},
+                                                        "cluster_id": CLUSTER_ID, "sort": "id,desc"},
                                      supervisor_policy={"rules": [RETRY]})
 
     assert run.returncode == 0, run.output
     assert [(t["id"], t["outcome"]) for t in result["tasks"]] == [(task["id"], "succeeded")]
+
+
+def test_a_filter_matching_nothing_says_so_and_succeeds(fast_clock, tmp_path):
+    simulator = fast_clock
+    no_match = {"name": "no task is named like this", "sort": "id,asc"}
+    run, result, report = supervise(simulator, tmp_path, supervisor_filter=no_match)
+    assert run.returncode == 0, run.output
+    assert re.search(r"task_supervisor_filter .*no task is named like this.* matched no task in OCP: there is "
+                     r"nothing\s+to supervise", run.output), run.output
+    assert result["summary"]["total"] == 0 and report == result
+
+
+def test_a_misspelt_variable_is_refused_before_anything_is_sent(simulator, tmp_path):
+    # As an extra variable, so that it reaches the role without the test playbook naming it.
+    run, _result, _report = supervise(simulator, tmp_path, supervisor_tasks=[1],
+                                      task_supervisor_polcy={"rules": [RETRY]})
+    assert run.returncode != 0
+    assert re.search(r"The task_supervisor role does not know task_supervisor_polcy \(misspelt\?\); its\s+variables "
+                     r"are .*task_supervisor_policy", run.output), run.output
+    assert simulator.journal() == []
+
+
+def test_a_wait_that_fails_still_writes_the_report_and_stats(fast_clock, tmp_path):
+    """A viewer cannot retry: the supervision stops, and the role fails with its message as before,
+    after writing what the wait returned."""
+    simulator = fast_clock
+    task = failed_task(simulator, failing_runs=(1, 1))
+    run, result, report = supervise(simulator, tmp_path, user=SECRETIVE_USER, supervisor_tasks=[task["id"]],
+                                    supervisor_policy={"rules": [RETRY]})
+
+    assert run.returncode != 0
+    assert "supervising the tasks stopped" in run.output and "TASK_MANAGER" in run.output
+    assert report == result
+    assert [entry["id"] for entry in report["tasks"]] == [task["id"]]
+    assert "CUSTOM STATS" in run.stdout and "task_supervisor" in run.stdout.split("CUSTOM STATS", 1)[1]

@@ -20,8 +20,7 @@ from awx_survey import survey_extra_vars, survey_spec_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 AWX = ROOT / "extensions" / "awx"
-PASSWORD_TYPE = AWX / "credential_types" / "ocp_password.yml"
-ACCESS_KEY_TYPE = AWX / "credential_types" / "ocp_access_key.yml"
+CREDENTIAL_TYPE = AWX / "credential_types" / "ocp.yml"
 SURVEY = AWX / "survey_policy.json"
 DOCS = ROOT / "docs" / "awx.md"
 CONNECTION_VARIABLES = {"OCP_URL", "OCP_USERNAME", "OCP_PASSWORD", "OCP_ACCESS_KEY_ID", "OCP_ACCESS_KEY_SECRET",
@@ -33,14 +32,19 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", [PASSWORD_TYPE, ACCESS_KEY_TYPE], ids=lambda path: path.stem)
-def test_credential_type_is_one_awx_accepts(path):
-    credential_type = load(path)
+def test_one_credential_type_for_both_kinds_of_account():
+    assert [path.name for path in (AWX / "credential_types").iterdir()] == ["ocp.yml"]
+
+
+def test_credential_type_is_one_awx_accepts():
+    credential_type = load(CREDENTIAL_TYPE)
     assert credential_type_errors(credential_type) == []
     # Every variable it sets is one the collection reads.
     assert set(credential_type["injectors"]["env"]) <= CONNECTION_VARIABLES
     secret_fields = {field["id"] for field in credential_type["inputs"]["fields"] if field.get("secret")}
-    assert secret_fields == {"password"} if path == PASSWORD_TYPE else {"access_key_secret"}
+    assert secret_fields == {"password", "access_key_secret"}
+    # Either kind of credential may be filled in: only the URL is required.
+    assert credential_type["inputs"]["required"] == ["url"]
 
 
 @pytest.mark.parametrize("mistake, message", [
@@ -52,30 +56,32 @@ def test_credential_type_is_one_awx_accepts(path):
     (lambda ct: ct["inputs"]["fields"].append({"id": "url", "label": "Again"}), "used twice"),
 ])
 def test_credential_type_check_catches_what_awx_refuses(mistake, message):
-    credential_type = copy.deepcopy(load(PASSWORD_TYPE))
+    credential_type = copy.deepcopy(load(CREDENTIAL_TYPE))
     mistake(credential_type)
     errors = credential_type_errors(credential_type)
     assert any(message in error for error in errors), errors
 
 
 def test_password_credential_sets_basic_auth_environment(tmp_path):
-    env = inject_credential(load(PASSWORD_TYPE), {"url": "https://ocp.example.com:8080", "username": "admin",
-                                                  "password": "pw"}, tmp_path)
-    # No CA given: OCP_CA_PATH is empty, which the collection takes as "the default trust store".
+    env = inject_credential(load(CREDENTIAL_TYPE), {"url": "https://ocp.example.com:8080", "username": "admin",
+                                                    "password": "pw"}, tmp_path)
+    # No CA given: OCP_CA_PATH is empty, which the collection takes as "the default trust store";
+    # the access key variables are empty, which it takes as unset.
     assert env == {"OCP_URL": "https://ocp.example.com:8080", "OCP_USERNAME": "admin", "OCP_PASSWORD": "pw",
-                   "OCP_CA_PATH": "", "OCP_VALIDATE_CERTS": "true"}
+                   "OCP_ACCESS_KEY_ID": "", "OCP_ACCESS_KEY_SECRET": "", "OCP_CA_PATH": "", "OCP_VALIDATE_CERTS": "true"}
 
 
-def test_access_key_credential_sets_only_the_access_key(tmp_path):
-    env = inject_credential(load(ACCESS_KEY_TYPE), {"url": "https://ocp.example.com:8080", "access_key_id": "AK1",
+def test_access_key_credential_leaves_username_and_password_empty(tmp_path):
+    env = inject_credential(load(CREDENTIAL_TYPE), {"url": "https://ocp.example.com:8080", "access_key_id": "AK1",
                                                     "access_key_secret": "SK1"}, tmp_path)
-    # Username and password must stay unset: the collection refuses both kinds of credentials at once.
-    assert env == {"OCP_URL": "https://ocp.example.com:8080", "OCP_ACCESS_KEY_ID": "AK1",
-                   "OCP_ACCESS_KEY_SECRET": "SK1", "OCP_CA_PATH": "", "OCP_VALIDATE_CERTS": "true"}
+    # AWX sets them all the same; the collection counts empty variables as unset (test_awx_job.py runs it).
+    assert env == {"OCP_URL": "https://ocp.example.com:8080", "OCP_USERNAME": "", "OCP_PASSWORD": "",
+                   "OCP_ACCESS_KEY_ID": "AK1", "OCP_ACCESS_KEY_SECRET": "SK1", "OCP_CA_PATH": "",
+                   "OCP_VALIDATE_CERTS": "true"}
 
 
 def test_ca_certificate_reaches_the_job_as_a_private_file(tmp_path):
-    env = inject_credential(load(ACCESS_KEY_TYPE), {"url": "https://ocp", "access_key_id": "AK1",
+    env = inject_credential(load(CREDENTIAL_TYPE), {"url": "https://ocp", "access_key_id": "AK1",
                                                     "access_key_secret": "SK1", "ca_bundle": PEM}, tmp_path)
     ca_path = Path(env["OCP_CA_PATH"])
     assert ca_path.parent == tmp_path and ca_path.read_text() == PEM
@@ -84,7 +90,7 @@ def test_ca_certificate_reaches_the_job_as_a_private_file(tmp_path):
 
 
 def test_skipping_verification_takes_a_ticked_box(tmp_path):
-    credential_type = load(PASSWORD_TYPE)
+    credential_type = load(CREDENTIAL_TYPE)
     base = {"url": "https://ocp", "username": "u", "password": "p"}
     assert inject_credential(credential_type, dict(base, skip_tls_verify=True), tmp_path)["OCP_VALIDATE_CERTS"] == "false"
     assert inject_credential(credential_type, dict(base, skip_tls_verify=False), tmp_path)["OCP_VALIDATE_CERTS"] == "true"
@@ -126,10 +132,8 @@ def test_docs_show_the_shipped_configuration():
     docs = DOCS.read_text(encoding="utf-8")
     shown = dict(re.findall(r"<!-- awx-file: (\S+) -->\s*```(?:yaml|json)\n(.*?)```", docs, flags=re.S))
     expected = {
-        "credential_types/ocp_password.yml#inputs": load(PASSWORD_TYPE)["inputs"],
-        "credential_types/ocp_password.yml#injectors": load(PASSWORD_TYPE)["injectors"],
-        "credential_types/ocp_access_key.yml#inputs": load(ACCESS_KEY_TYPE)["inputs"],
-        "credential_types/ocp_access_key.yml#injectors": load(ACCESS_KEY_TYPE)["injectors"],
+        "credential_types/ocp.yml#inputs": load(CREDENTIAL_TYPE)["inputs"],
+        "credential_types/ocp.yml#injectors": load(CREDENTIAL_TYPE)["injectors"],
     }
     assert set(shown) == set(expected)
     for key, value in expected.items():

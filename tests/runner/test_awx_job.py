@@ -86,7 +86,7 @@ def https_simulator(tmp_path_factory, scenario):
 @pytest.fixture(scope="module")
 def demo_job(tmp_path_factory, http_simulator):
     root = tmp_path_factory.mktemp("demo-job")
-    envvars = injected(root, "ocp_password.yml", {"url": http_simulator.url, "username": "admin", "password": PASSWORD})
+    envvars = injected(root, {"url": http_simulator.url, "username": "admin", "password": PASSWORD})
     # demo.yml writes its report where OCP_DEMO_REPORT says: inside the job's directory, so the
     # secret search covers it too.
     envvars["OCP_DEMO_REPORT"] = str(root / "demo-report.json")
@@ -94,10 +94,11 @@ def demo_job(tmp_path_factory, http_simulator):
     return run_job(root, "demo.yml", ident="demo")
 
 
-def injected(root: Path, type_file: str, inputs: dict) -> dict:
-    """The job environment a credential of the shipped type with these inputs gives, AWX-style."""
+def injected(root: Path, inputs: dict) -> dict:
+    """The job environment a credential of the shipped type with these inputs gives, AWX-style:
+    every OCP_* variable is set, empty for the inputs not given."""
     (root / "env").mkdir(exist_ok=True)
-    credential_type = yaml.safe_load((AWX / "credential_types" / type_file).read_text(encoding="utf-8"))
+    credential_type = yaml.safe_load((AWX / "credential_types" / "ocp.yml").read_text(encoding="utf-8"))
     return inject_credential(credential_type, inputs, root / "env")
 
 
@@ -116,7 +117,7 @@ def template_job(tmp_path_factory, https_simulator):
         "Create resource pool": [{"fail_attempts": [1, 1], "message": FAULT}]})
     running = https_simulator.create_task("create_tenant", cluster_id=1, tenant_id=1003, state="running")
     root = tmp_path_factory.mktemp("template-job")
-    envvars = injected(root, "ocp_access_key.yml", {
+    envvars = injected(root, {
         "url": https_simulator.url, "access_key_id": ACCESS_KEY_ID, "access_key_secret": ACCESS_KEY_SECRET,
         "ca_bundle": Path(https_simulator.ca).read_text()})
     # Quicker progress than the job template's defaults, so a short wait shows some.
@@ -234,7 +235,7 @@ def test_template_job_by_name_fails_readably_and_still_records_stats(https_simul
     """The demo's "Create tenant t_demo" fails a pre-check the survey's default policy does not skip.
     With the username-and-password credential at verbosity 4, so the password meets a failure's
     output (failed subtask logs, the role's summary) as well."""
-    envvars = injected(tmp_path, "ocp_password.yml", {
+    envvars = injected(tmp_path, {
         "url": https_simulator.url, "username": "admin", "password": PASSWORD,
         "ca_bundle": Path(https_simulator.ca).read_text()})
     job = template_job_with(tmp_path, envvars, {"ocp_task_name": "Create tenant t_demo", "ocp_task_wait_timeout": 60},
@@ -257,7 +258,7 @@ def test_template_job_by_name_fails_readably_and_still_records_stats(https_simul
     ({"ocp_task_ids": "1", "ocp_task_policy": "rules: [{action: reboot}]"}, "rules\\[0\\]"),
 ], ids=["bad-id", "nothing", "not-yaml", "not-mapping", "bad-rule"])
 def test_template_job_refuses_bad_survey_answers(https_simulator, tmp_path, answers, message):
-    envvars = injected(tmp_path, "ocp_password.yml", {
+    envvars = injected(tmp_path, {
         "url": https_simulator.url, "username": "admin", "password": PASSWORD,
         "ca_bundle": Path(https_simulator.ca).read_text()})
     https_simulator.clear_journal()
@@ -271,4 +272,5 @@ def test_template_job_refuses_bad_survey_answers(https_simulator, tmp_path, answ
 def test_template_job_without_a_credential_says_what_is_missing(tmp_path):
     job = template_job_with(tmp_path, {}, {"ocp_task_ids": "1"})
     assert job.status == "failed"
-    assert "missing required arguments: api_url; one of the following is required: username, access_key_id" in job.stdout
+    assert "no api_url: give the api_url option or set the OCP_URL environment variable" in job.stdout
+    assert "no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD)" in job.stdout

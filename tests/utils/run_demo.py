@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""`make demo`: start the OCP simulator, run examples/demo.yml against it, stop the simulator."""
+"""`make demo`: start the OCP simulator, run examples/demo.yml against it, stop the simulator, and
+say what to do next (README.md's next step)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from harness import ADMIN_USER, start_simulator  # noqa: E402  pylint: disable=wrong-import-position
+from install_collection import NEXT_STEP  # noqa: E402  pylint: disable=wrong-import-position
 
 DEMO_SCENARIO = os.environ.get("OCP_DEMO_SCENARIO")
 # Simulated seconds per real second: the tenant creations of demo.yaml end in well under 30 s.
@@ -31,10 +33,15 @@ def main() -> int:
             env = dict(os.environ, OCP_URL=simulator.url, OCP_USERNAME=ADMIN_USER[0], OCP_PASSWORD=ADMIN_USER[1],
                        ANSIBLE_PYTHON_INTERPRETER=sys.executable)
             command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(ROOT / "examples" / "demo.yml")]
-            return subprocess.run(command, env=env, check=False).returncode
+            returncode = subprocess.run(command, env=env, check=False).returncode
         finally:
             simulator.process.terminate()
             simulator.process.wait(timeout=30)
+    if returncode == 0:
+        print("\nNext, install the collection for your own playbooks and read a module's documentation:\n\n"
+              "  %s\n\nThen README.md, \"After the demo\", shows how to run playbooks against the simulator."
+              % NEXT_STEP, flush=True)
+    return returncode
 
 
 if __name__ == "__main__":

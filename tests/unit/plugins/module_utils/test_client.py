@@ -16,7 +16,7 @@ import responses
 import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient, api_url_secrets, masked_api_url
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpApiError,
     OcpClientError,
@@ -87,18 +87,39 @@ class TestConfiguration:
 
     @pytest.mark.parametrize("credentials, message", [
         ({}, "no credentials"),
-        ({"username": "admin"}, "username and password must be given together"),
-        ({"password": "secret"}, "username and password must be given together"),
-        ({"access_key_id": "AK"}, "access_key_id and access_key_secret must be given together"),
-        ({"access_key_secret": "SK"}, "access_key_id and access_key_secret must be given together"),
+        ({"username": "admin"}, "username and password go together"),
+        ({"password": "secret"}, "username and password go together"),
+        ({"access_key_id": "AK"}, "access_key_id and access_key_secret go together"),
+        ({"access_key_secret": "SK"}, "access_key_id and access_key_secret go together"),
+        ({"username": "", "password": "", "access_key_id": "AK", "access_key_secret": "SK"}, None),
         ({"username": "admin", "password": "secret", "access_key_id": "AK", "access_key_secret": "SK"}, "not both"),
         ({"username": "admin", "access_key_secret": "SK"}, "not both"),
     ])
     def test_needs_exactly_one_complete_credential_pair(self, credentials, message):
+        if message is None:  # empty values count as not given
+            OcpClient(URL, **credentials)
+            return
         with pytest.raises(OcpClientError, match=message):
             OcpClient(URL, **credentials)
 
-    @pytest.mark.parametrize("timeout", [0, -1, None])
+    @pytest.mark.parametrize("api_url, shown", [
+        ("https://admin:pa55@ocp.test:8080", "'https://admin:********@ocp.test:8080'"),
+        ("https://admin:pa/5@5@ocp.test", "'https://admin:********@ocp.test'"),
+        ("https://t0ken@ocp.test", "'https://********@ocp.test'"),
+        ("admin:pa55@ocp.test:8080", "'admin:********@ocp.test:8080'"),
+    ])
+    def test_refuses_user_info_in_api_url_without_showing_the_password(self, api_url, shown):
+        with pytest.raises(OcpClientError) as caught:
+            OcpClient(api_url, username="admin", password="secret")
+        assert str(caught.value) == ("api_url must not contain a user name or password; give them as username and "
+                                     "password (or OCP_USERNAME and OCP_PASSWORD), got %s" % shown)
+
+    def test_api_url_secrets_and_mask(self):
+        assert api_url_secrets("https://a:b%40c@h") == {"b%40c", "b@c"}
+        assert api_url_secrets("https://h:8080/x") == set() and api_url_secrets(None) == set()
+        assert masked_api_url("https://h:8080") == "https://h:8080"
+
+    @pytest.mark.parametrize("timeout", [0, -1, None, float("nan"), float("inf")])
     def test_rejects_a_timeout_that_is_not_positive(self, timeout):
         with pytest.raises(OcpClientError, match="request_timeout"):
             OcpClient(URL, username="admin", password="secret", request_timeout=timeout)
@@ -453,6 +474,15 @@ class TestPaginate:
         mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
         assert [item["id"] for item in client.paginate(LIST_PATH, limit=2)] == [5, 4]
         assert mocked.calls[0].request.url == URL + LIST_PATH + "?page=1&size=2"
+
+    def test_tells_the_total_the_server_counts(self, client, mocked):
+        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
+        items, total = client.paginate_with_total(LIST_PATH, limit=2)
+        assert ([item["id"] for item in items], total) == ([5, 4], 5)
+
+    def test_total_is_none_without_page_info(self, client, mocked):
+        mocked.get(URL + LIST_PATH, json=envelope({"contents": [{"id": 1}]}))
+        assert client.paginate_with_total(LIST_PATH)[1] is None
 
     def test_limit_zero_sends_nothing(self, client):
         assert client.paginate(LIST_PATH, limit=0) == []

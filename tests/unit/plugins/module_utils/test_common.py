@@ -12,8 +12,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils import common
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     OCP_CONNECTION_CONSTRAINTS,
     client_from_module,
+    connection_option_errors,
     fail_from_error,
     ocp_argument_spec,
+    wait_argument_spec,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
@@ -37,6 +39,7 @@ class FakeModule:
                            validate_certs=True, ca_path=None, request_timeout=30.0, request_retries=3)
         self.params.update(params)
         self.failure = None
+        self.no_log_values = set()
 
     def fail_json(self, **result):
         self.failure = result
@@ -89,17 +92,70 @@ class TestArgumentSpec:
         monkeypatch.setenv("OCP_PASSWORD", "secret")
         assert validate({"api_url": "https://ocp.test"})[1] == []
 
-    @pytest.mark.parametrize("params, message", [
-        ({"username": "admin", "password": "x"}, "api_url"),
-        ({"api_url": "u"}, "one of the following is required"),
-        ({"api_url": "u", "username": "admin"}, "parameters are required together"),
-        ({"api_url": "u", "access_key_id": "AK"}, "parameters are required together"),
-        ({"api_url": "u", "username": "admin", "password": "x", "access_key_id": "AK", "access_key_secret": "SK"},
-         "mutually exclusive"),
+    def test_empty_variables_count_as_unset(self, monkeypatch):
+        """AWX sets every variable a credential type injects, empty for the inputs left blank."""
+        for name in ENV_VARS:
+            monkeypatch.setenv(name, "")
+        monkeypatch.setenv("OCP_URL", "https://env.test")
+        monkeypatch.setenv("OCP_ACCESS_KEY_ID", "AK")
+        monkeypatch.setenv("OCP_ACCESS_KEY_SECRET", "SK")
+        params, errors = validate({})
+        assert errors == []
+        assert (params["username"], params["password"], params["ca_path"]) == (None, None, None)
+        assert (params["validate_certs"], params["request_timeout"], params["request_retries"]) == (True, 30.0, 3)
+        assert connection_option_errors(params) == []
+
+    def test_ansible_checks_no_combination_itself(self):
+        """Its messages could not name the OCP_* variables: connection_option_errors checks them."""
+        assert validate({})[1] == []
+
+
+def connection_params(**given):
+    params = dict(api_url="https://ocp.test", username=None, password=None, access_key_id=None,
+                  access_key_secret=None, validate_certs=True, ca_path=None, request_timeout=30.0, request_retries=3)
+    params.update(given)
+    return params
+
+
+class TestConnectionOptionErrors:
+    def test_complete_options_pass(self):
+        assert connection_option_errors(connection_params(username="admin", password="x")) == []
+        assert connection_option_errors(connection_params(access_key_id="AK", access_key_secret="SK")) == []
+
+    @pytest.mark.parametrize("given, message", [
+        (dict(api_url=None, username="admin", password="x"),
+         "no api_url: give the api_url option or set the OCP_URL environment variable"),
+        (dict(api_url="", username="admin", password="x"), "no api_url"),
+        (dict(), "no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
+                 "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)"),
+        (dict(username="", password=""), "no credentials"),
+        (dict(username="admin"), "username and password go together: got username without password "
+                                 "(give the password option or set OCP_PASSWORD)"),
+        (dict(password="x", access_key_id=""), "got password without username (give the username option or set "
+                                               "OCP_USERNAME)"),
+        (dict(access_key_secret="SK"), "got access_key_secret without access_key_id (give the access_key_id "
+                                       "option or set OCP_ACCESS_KEY_ID)"),
+        (dict(username="admin", password="x", access_key_id="AK"),
+         "give either username/password (OCP_USERNAME/OCP_PASSWORD) or access_key_id/access_key_secret "
+         "(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET), not both; got username, password, access_key_id"),
     ])
-    def test_constraints(self, params, message):
-        errors = validate(params)[1]
-        assert errors and message in errors[0]
+    def test_messages_name_the_environment_variables(self, given, message):
+        errors = connection_option_errors(connection_params(**given))
+        assert len(errors) == 1 and message in errors[0], errors
+
+    @pytest.mark.parametrize("option", ["request_timeout", "wait_timeout", "wait_sleep", "progress_interval"])
+    @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+    def test_numbers_must_be_finite(self, option, value):
+        params = connection_params(username="admin", password="x", **{option: value})
+        assert connection_option_errors(params) == ["%s must be a finite number, got %s" % (option, value)]
+
+    def test_float_options_come_from_strings_too(self):
+        """Ansible's float type turns 'nan' and 'inf' into floats: the check sees them."""
+        spec = dict(ocp_argument_spec(), **wait_argument_spec())
+        result = ArgumentSpecValidator(spec).validate(dict(api_url="https://ocp.test", username="a", password="b",
+                                                           wait_timeout="nan", request_timeout="inf"))
+        assert connection_option_errors(result.validated_parameters) == [
+            "request_timeout must be a finite number, got inf", "wait_timeout must be a finite number, got nan"]
 
 
 class TestClientFromModule:
@@ -119,6 +175,7 @@ class TestClientFromModule:
         assert module.failure["exception"] == "Traceback: No module named 'requests'"
 
     @pytest.mark.parametrize("option, value, message", [
+        ("request_timeout", float("nan"), "request_timeout must be a finite number, got nan"),
         ("request_timeout", 0.0, "request_timeout must be a number of seconds above 0, got 0.0"),
         ("request_timeout", -3.0, "request_timeout must be a number of seconds above 0, got -3.0"),
         ("request_retries", -1, "request_retries must be 0 (no retries) or more, got -1"),
@@ -128,6 +185,16 @@ class TestClientFromModule:
         with pytest.raises(ModuleFailed):
             client_from_module(module)
         assert module.failure == {"msg": message}
+
+    def test_a_password_in_api_url_is_refused_and_masked(self):
+        module = FakeModule(api_url="https://automation:S3cret%2Fpw@ocp.test:8080", username="admin", password="x")
+        with pytest.raises(ModuleFailed):
+            client_from_module(module)
+        assert module.failure == {"msg": "api_url must not contain a user name or password; give them as username "
+                                         "and password (or OCP_USERNAME and OCP_PASSWORD), got "
+                                         "'https://automation:********@ocp.test:8080'"}
+        # Ansible masks these in everything the module returns, its invocation (-vvv) included.
+        assert module.no_log_values == {"S3cret%2Fpw", "S3cret/pw"}
 
     def test_reports_configuration_errors(self):
         module = FakeModule(api_url="https://ocp.test", username="admin", password="secret",

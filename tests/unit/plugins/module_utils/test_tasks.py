@@ -48,7 +48,7 @@ def mocked():
 def test_list_tasks_sends_filters_under_ocp_names(api, mocked):
     mocked.get(TASKS, json=envelope({"contents": [FAILED_TASK],
                                      "page": {"number": 2, "size": 5, "totalElements": 6, "totalPages": 2}}))
-    tasks, page_info = api.list_tasks({"status": ["RUNNING", "FAILED"], "clusterId": 1, "tenantName": "t1",
+    tasks, page_info = api.list_tasks({"status": ["RUNNING", "FAILED"], "cluster_id": 1, "tenant_name": "t1",
                                        "name": None}, page=2, size=5, sort="id,asc")
     assert mocked.calls[0].request.url == (
         TASKS + "?clusterId=1&page=2&size=5&sort=id%2Casc&status=RUNNING%2CFAILED&tenantName=t1")
@@ -63,17 +63,31 @@ def test_list_tasks_defaults(api, mocked):
     assert mocked.calls[0].request.url == TASKS + "?page=1&size=10"
 
 
-def test_unknown_filters_are_refused(api):
-    with pytest.raises(OcpClientError, match="unknown task filter"):
-        api.list_tasks({"cluster_name": "x"})
+@pytest.mark.parametrize("filters", [{"clusterId": 1}, {"sort": "id,desc"}])
+def test_unknown_filters_are_refused_by_option_name(api, filters):
+    with pytest.raises(OcpClientError) as raised:
+        api.list_tasks(filters)
+    assert str(raised.value) == "unknown task filter(s) %s; known: cluster_id, cluster_name, host_id, name, " \
+                                "status, tenant_id, tenant_name, type" % list(filters)[0]
 
 
-def test_iter_all_tasks_pages_through(api, mocked):
+def test_list_all_tasks_pages_through(api, mocked):
     mocked.get(TASKS, json=envelope({"contents": [{"id": 3, "status": "RUNNING"}, {"id": 2, "status": "FAILED"}],
-                                     "page": {"totalPages": 1}}))
-    tasks = list(api.iter_all_tasks({"type": "MANUAL"}, limit=2))
+                                     "page": {"totalPages": 2, "totalElements": 3}}))
+    tasks, total = api.list_all_tasks({"type": "MANUAL"}, limit=2)
     assert [(task["id"], task["finished"]) for task in tasks] == [(3, False), (2, True)]
+    assert total == 3
     assert mocked.calls[0].request.url == TASKS + "?page=1&size=2&type=MANUAL"
+
+
+def test_list_all_tasks_sorts_every_page(api, mocked):
+    """Sorting used to be refused as an unknown filter with all pages."""
+    mocked.get(TASKS, json=envelope({"contents": [{"id": 1, "status": "FAILED"}], "page": {"totalPages": 2}}))
+    mocked.get(TASKS, json=envelope({"contents": [{"id": 2, "status": "FAILED"}], "page": {"totalPages": 2}}))
+    tasks, _total = api.list_all_tasks({"status": ["FAILED"], "cluster_id": 1}, sort="id,asc")
+    assert [task["id"] for task in tasks] == [1, 2]
+    assert [call.request.url for call in mocked.calls] == [
+        TASKS + "?clusterId=1&page=%d&size=2000&sort=id%%2Casc&status=FAILED" % page for page in (1, 2)]
 
 
 def test_get_task(api, mocked):
@@ -119,7 +133,7 @@ def test_rollback_task_with_or_without_data(api, mocked, answer, expected):
 
 def test_retry_subtask_returns_the_subtask(api, mocked):
     mocked.post(TASKS + "/1000/subtasks/12/retry", json=envelope({"id": "12", "status": "READY", "paralleIdx": 0}))
-    assert api.retry_subtask(1000, 12) == {"id": 12, "status": "READY", "paralleIdx": 0, "parallelIdx": 0}
+    assert api.retry_subtask(1000, 12) == {"id": 12, "status": "READY", "parallelIdx": 0}
 
 
 @pytest.mark.parametrize("action", ["skip", "cancel"])
