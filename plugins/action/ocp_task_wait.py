@@ -20,9 +20,8 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import HAS_REQUESTS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import HAS_REQUESTS, api_url_secrets
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
-    OCP_CONNECTION_CONSTRAINTS,
     client_from_params,
     connection_option_errors,
     error_details,
@@ -44,17 +43,22 @@ display = Display()
 
 
 def _option_errors(params):
+    # connection_option_errors refuses NaN and infinity in every option, progress_interval included.
     errors = connection_option_errors(params) + wait_option_errors(params)
     interval = params['progress_interval']
-    if not math.isfinite(interval) or interval <= 0:
+    if math.isfinite(interval) and interval <= 0:
         errors.append('progress_interval must be a number of seconds above 0, got %s' % interval)
     return errors
 
 
 def _secret_values(spec, params):
-    """The values of the no_log options, as text, after env fallbacks were applied."""
-    return set('%s' % (params[name],) for name, option in spec.items()
-               if option.get('no_log') and params.get(name) not in (None, ''))
+    """The values of the no_log options, as text, after env fallbacks were applied, and a password
+    written into api_url (refused, but never to be shown)."""
+    secrets = set('%s' % (params[name],) for name, option in spec.items()
+                  if option.get('no_log') and params.get(name) not in (None, ''))
+    if isinstance(params.get('api_url'), str):
+        secrets |= api_url_secrets(params['api_url'])
+    return secrets
 
 
 class _SleepWhileTheControllerLives:
@@ -119,7 +123,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         spec = task_wait_argument_spec()
-        validation = ArgumentSpecValidator(spec, **OCP_CONNECTION_CONSTRAINTS).validate(self._task.args)
+        validation = ArgumentSpecValidator(spec).validate(self._task.args)
         # Secrets (also from OCP_PASSWORD and the like) must never reach the output, not even in
         # an error message that quotes a value.
         secrets = _secret_values(spec, validation.validated_parameters)
@@ -159,9 +163,12 @@ class ActionModule(ActionBase):
             outcome.update(failed=True, msg='supervising the tasks stopped: %s' % (error,), error=details,
                            trace_id=details['trace_id'])
             return outcome
-        if params['fail_when_unsuccessful'] and not self._play_context.check_mode and any(
-                task['outcome'] != SUCCEEDED for task in outcome['tasks']):
-            outcome.update(failed=True, msg=unsuccessful_message(outcome))
+        unsuccessful = not self._play_context.check_mode and any(
+            task['outcome'] != SUCCEEDED for task in outcome['tasks'])
+        if unsuccessful:
+            # The one explanation, also when the play goes on: the role fails with it.
+            outcome['msg'] = unsuccessful_message(outcome)
+            outcome['failed'] = bool(params['fail_when_unsuccessful'])
         return outcome
 
     def _show_progress(self, line):

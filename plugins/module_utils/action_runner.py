@@ -89,19 +89,24 @@ class TaskTarget:
 
 
 class SubtaskTarget:
-    """A subtask action (cancel, retry, skip) on the subtask of a task given by id or by name."""
+    """A subtask action (cancel, retry, skip) on the subtask of a task given by id, by name, by
+    description (which names the host of a per-host subtask), or by name and description."""
 
-    def __init__(self, api, action, task_id, subtask_id=None, subtask_name=None, name_match='exact'):
+    def __init__(self, api, action, task_id, subtask_id=None, subtask_name=None, name_match='exact',
+                 subtask_description=None, description_match='exact'):
         self.api = api
         self.action = action
         self.task_id = task_id
         self.subtask_id = subtask_id
         self.subtask_name = subtask_name
         self.name_match = name_match
+        self.subtask_description = subtask_description
+        self.description_match = description_match
 
     def select(self, task):
         """The subtask to act on; remembers its id, so later reads find the same one."""
-        subtask = select_subtask(task, self.subtask_id, self.subtask_name, self.name_match)
+        subtask = select_subtask(task, self.subtask_id, self.subtask_name, self.name_match,
+                                 self.subtask_description, self.description_match)
         self.subtask_id = subtask['id']
         return subtask
 

@@ -167,8 +167,8 @@ def explain(task):
     reasons = [explain_failed_subtask(subtask, subtask.get('cause')) for subtask in task.get('failed_subtasks') or []]
     for subtask in task.get('running_subtasks') or []:
         if subtask.get('running_for') is not None:
-            reasons.append("subtask %s '%s' running for %s" % (subtask['id'], subtask.get('name') or '',
-                                                              format_duration(subtask['running_for'])))
+            reasons.append("subtask %s '%s' running for %s"
+                           % (subtask['id'], subtask.get('name') or '', format_duration(subtask['running_for'])))
     reasons.extend(decision['reason'] for decision in task.get('decisions') or [])
     return '; '.join(reasons)
 

@@ -109,8 +109,8 @@ class Sender(object):
             after = predict_after(action.action, record.task, None if action.action == ROLLBACK else action.subtask_id)
             self.diffs.append(state_diff('task %s, %s%s' % (record.task_id, action.action, target_label(action)),
                                          record.task, after))
-        self._progress("task %s: would %s%s (%s)" % (record.task_id, action.action, target_label(action),
-                                                      action.reason))
+        self._progress("task %s: would %s%s (%s)"
+                       % (record.task_id, action.action, target_label(action), action.reason))
 
     def send(self, record, action, key, now):
         """Send ``action`` for ``record`` if OCP still calls for it; True when it was sent (or may have been)."""
@@ -121,8 +121,8 @@ class Sender(object):
             record.task = fresh
             record.needs_read = True
             self._progress('task %s: changed since it was read (someone else acted, or OCP moved on); '
-                           'not sending the %s%s, deciding again' % (record.task_id, action.action,
-                                                                    target_label(action)))
+                           'not sending the %s%s, deciding again'
+                           % (record.task_id, action.action, target_label(action)))
             return False
         record.task = before = fresh
         entry = describe(action, now, SENT)
@@ -148,8 +148,8 @@ class Sender(object):
             return self._after_ambiguous_answer(record, action, entry, before, error)
         record.actions.append(entry)
         record.needs_read = True
-        self._progress('task %s: sent %s%s (%s)' % (record.task_id, action.action, target_label(action),
-                                                     action.reason))
+        self._progress('task %s: sent %s%s (%s)'
+                       % (record.task_id, action.action, target_label(action), action.reason))
         if self.diff:
             self._record_diff(record, action, before)
         return True

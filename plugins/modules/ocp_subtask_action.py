@@ -234,13 +234,13 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.action_runner import (
+    SubtaskTarget,
     action_argument_spec,
     action_module_constraints,
     run_action_module,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import SUBTASK_ACTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import client_from_module
-from ansible_collections.oceanbase.ocp.plugins.module_utils.subtask_target import DescribedSubtaskTarget
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
 
 
@@ -275,7 +275,7 @@ def main():
             except re.error as error:
                 module.fail_json(msg='%s is not a valid regular expression (%s): %r' % (option, error, params[option]))
     client = client_from_module(module)
-    target = DescribedSubtaskTarget(
+    target = SubtaskTarget(
         TaskApi(client), params['action'], params['task_id'], subtask_id=params['subtask_id'],
         subtask_name=params['subtask_name'], name_match=params['subtask_name_match'],
         subtask_description=params['subtask_description'], description_match=params['subtask_description_match'])

@@ -125,38 +125,40 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Wait for a tenant creation, retrying a transient failure and skipping a check
-  oceanbase.ocp.ocp_task_wait:
-    api_url: https://ocp.example.com:8080
+# Against the OCP simulator (ocp-simulator, default scenario). ocp_password stands for a secret
+# you keep in Ansible Vault; without api_url and credentials, the OCP_* variables are used.
+- name: Find the failed tasks of cluster 1
+  oceanbase.ocp.ocp_task_info:
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
-    tasks: "{{ create_tenant }}"  # registered from oceanbase.ocp.ocp_api
+    cluster_id: 1
+    status: [FAILED]
+  register: failed_tasks
+
+- name: Wait for them, retrying observers slow to restart and rolling back tenant creations short of memory
+  oceanbase.ocp.ocp_task_wait:
+    api_url: http://127.0.0.1:8080
+    username: admin
+    password: "{{ ocp_password }}"
+    tasks: "{{ failed_tasks.tasks }}"
     wait_timeout: 3600
     policy:
       never_skip: ["^Create tenant$"]
       max_actions: 10
       rules:
-        - name: transient timeouts
-          match:
-            log: "ERROR 4012"
+        - name: observers slow to restart
+          match: {log: "did not restart within"}
           action: retry
           max_attempts: 3
           delay: 30
-          backoff: 2
-        - name: optional checks
-          match:
-            subtask_name: "^Check "
-          action: skip
-        - name: give up
+        - name: not enough memory for the tenant
+          match: {task_name: "^Create tenant", log: "ERROR 4733"}
           action: rollback
-
-- name: Report how many tasks ended how, without failing the play
-  oceanbase.ocp.ocp_task_wait:
-    tasks: [1024, 1025, 1026]
     fail_when_unsuccessful: false
   register: waited
 
-- name: Show the summary
+- name: Show how each task ended
   ansible.builtin.debug:
     var: waited.summary
 '''
@@ -257,15 +259,13 @@ warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import OCP_CONNECTION_CONSTRAINTS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import task_wait_argument_spec
 
 
 def main():
     # Never reached through Ansible: the action plugin of the same name runs instead. The
     # argument spec is declared all the same, so the sanity tests check it against DOCUMENTATION.
-    module = AnsibleModule(argument_spec=task_wait_argument_spec(), supports_check_mode=True,
-                           **OCP_CONNECTION_CONSTRAINTS)
+    module = AnsibleModule(argument_spec=task_wait_argument_spec(), supports_check_mode=True)
     module.fail_json(msg='oceanbase.ocp.ocp_task_wait runs as an action plugin on the controller; '
                          'this module file only documents it')
 

@@ -40,8 +40,8 @@ def test_max_attempts_2_on_a_subtask_that_always_fails_sends_one_retry_and_ends_
     task = failed_task(simulator)  # fails on every run
     retry_path = task_path(task["id"], "subtasks", subtask_id(task, POOL), "retry")
     simulator.clear_journal()
-    result = wait(simulator, tmp_path, [task["id"]], {"rules": [{"match": {"log": "ERROR 4012"}, "action": "retry",
-                                                                  "max_attempts": 2}]}, wait_timeout=300)
+    policy = {"rules": [{"match": {"log": "ERROR 4012"}, "action": "retry", "max_attempts": 2}]}
+    result = wait(simulator, tmp_path, [task["id"]], policy, wait_timeout=300)
     assert len(accepted_posts(simulator, retry_path)) == 1
     [outcome] = result["tasks"]
     assert outcome["outcome"] == "failed" and "allows 2 attempt(s)" in outcome["decisions"][0]["reason"]
@@ -70,8 +70,8 @@ def test_a_subtask_ocp_retried_itself_gets_only_the_retries_left(fast_clock, tmp
     zone2 = subtask_id(task, "Upgrade observers in zone2")
     retry_path = task_path(task["id"], "subtasks", zone2, "retry")
     simulator.clear_journal()
-    result = wait(simulator, tmp_path, [task["id"]], {"rules": [{"match": {"subtask_name": "^Upgrade observers"},
-                                                                  "action": "retry", "max_attempts": 3}]})
+    policy = {"rules": [{"match": {"subtask_name": "^Upgrade observers"}, "action": "retry", "max_attempts": 3}]}
+    result = wait(simulator, tmp_path, [task["id"]], policy)
     assert len(accepted_posts(simulator, retry_path)) == 1
     [outcome] = result["tasks"]
     assert [action["attempt"] for action in outcome["actions"]] == [3]

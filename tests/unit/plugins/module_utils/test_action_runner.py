@@ -291,3 +291,19 @@ def test_a_503_from_a_proxy_after_ocp_acted_is_reported_as_done():
                   action_error=error)
     results = run(TaskTarget(api, 'retry', TASK_ID))
     assert results['performed'] is True and 'shows OCP carried it out' in results['reason']
+
+
+DESCRIBED = {"id": 1000, "name": "Add host", "status": "FAILED", "subtasks": [
+    {"id": 6, "name": "Install OCP agent", "status": "SUCCESSFUL", "description": "Install the OCP agent on host 10.0.0.1"},
+    {"id": 7, "name": "Install OCP agent", "status": "FAILED", "description": "Install the OCP agent on host 10.0.0.2"},
+]}
+
+
+def test_a_per_host_subtask_is_chosen_by_name_and_description_and_its_id_remembered():
+    target = SubtaskTarget(None, "retry", 1000, subtask_name="Install OCP agent",
+                           subtask_description=r"10\.0\.0\.2$", description_match="regex")
+    assert target.select(DESCRIBED)["id"] == 7
+    assert target.subtask_id == 7
+    # Later reads (after the action) find the same subtask by id.
+    assert target.select(dict(DESCRIBED, subtasks=list(reversed(DESCRIBED["subtasks"]))))["id"] == 7
+    assert target.describe() == "retry of subtask 7 of task 1000"

@@ -88,8 +88,8 @@ def test_transient_failure_is_retried_once_and_the_task_succeeds():
     assert outcomes(result) == ['succeeded']
     assert api.posts == [('retry', 1, 112)]
     [action] = result['tasks'][0]['actions']
-    assert (action['action'], action['result'], action['attempt'], action['rule_name']) == ('retry', 'sent', 2,
-                                                                                             'transient')
+    assert (action['action'], action['result'], action['attempt'], action['rule_name']) == \
+        ('retry', 'sent', 2, 'transient')
     assert result['changed'] is True and result['summary']['actions_sent'] == 1
     assert any("sent retry of subtask 112 'Create resource pool'" in line for line in lines)
 
@@ -302,8 +302,8 @@ def test_more_unfinished_tasks_than_a_page_are_all_read_from_the_list():
 
 
 def test_progressing_tasks_among_many_are_not_read_until_they_finish():
-    tasks = [make_task(i, make_subtask(10 * i, 'Check', status='RUNNING'), make_subtask(10 * i + 1, 'Create',
-                                                                                       status='PENDING'))
+    tasks = [make_task(i, make_subtask(10 * i, 'Check', status='RUNNING'),
+                       make_subtask(10 * i + 1, 'Create', status='PENDING'))
              for i in range(1, 6)]
     api = FakeOcp(*tasks)
 
@@ -600,8 +600,8 @@ def test_the_real_bounded_search_returns_on_a_hostile_log_and_pattern():
     api = FakeOcp(failed_task(), logs={112: 'x' * 2000000})
     raw = {'rules': [{'match': {'log': '(x+)+y'}, 'action': 'retry'}]}
     started = datetime.datetime.now()
-    result, _clock, _lines = supervise(api, raw, search=lambda patterns, lines: logmatch.search(patterns, lines,
-                                                                                               timeout=1))
+    result, _clock, _lines = supervise(
+        api, raw, search=lambda patterns, lines: logmatch.search(patterns, lines, timeout=1))
     assert (datetime.datetime.now() - started).total_seconds() < 10
     assert api.posts == [] and result['warnings']
 
