@@ -112,7 +112,7 @@ def playbook_env() -> dict:
 
 
 def run_playbook(playbook: str, extra_vars: dict | None = None, env: dict | None = None,
-                 check: bool = False, verbosity: int = 0, tags: str | None = None) -> PlaybookRun:
+                 check: bool = False, verbosity: int = 0, tags: str | None = None, diff: bool = False) -> PlaybookRun:
     """Run one of our playbooks with ansible-playbook against localhost, as a user would."""
     run_env = playbook_env()
     run_env.update(env or {})
@@ -124,6 +124,8 @@ def run_playbook(playbook: str, extra_vars: dict | None = None, env: dict | None
                    "--extra-vars", "@" + vars_file.name]
         if check:
             command.append("--check")
+        if diff:
+            command.append("--diff")
         if verbosity:
             command.append("-" + "v" * verbosity)
         if tags:

@@ -162,6 +162,16 @@ MODULE_CASES = [
     ("wait", "task id zero", {"tasks": [0]}, r"a task reference must be a positive task id \(ASCII digits\), got 0"),
     ("wait", "task id a word", {"tasks": ["latest"]}, r"a task reference must be a positive task id \(ASCII digits\), got 'latest'"),
     ("wait", "task reference a bool", {"tasks": [True]}, r"a task reference must be a positive task id \(ASCII digits\), got True"),
+    # str.isdigit() says yes to these; int() fails on the first and reads the second as 12.
+    ("wait", "task id a superscript two", {"tasks": ["\u00b2"]},
+     r"a task reference must be a positive task id \(ASCII digits\), got '\u00b2'"),
+    ("wait", "task id in Arabic-Indic digits", {"tasks": ["\u0661\u0662"]},
+     r"a task reference must be a positive task id \(ASCII digits\), got '\u0661\u0662'"),
+    ("wait", "policy delay nan", {"tasks": ["NEXT"], "policy": {"rules": [{"action": "retry", "delay": float("nan")}]}},
+     r"invalid policy: rules\[0\] key delay must be a number >= 0, got nan"),
+    ("wait", "policy cancel limit infinite", {"tasks": ["NEXT"], "policy": {"rules": [
+        {"action": "cancel", "running_longer_than": float("inf")}]}},
+     r"invalid policy: rules\[0\] key running_longer_than must be a number >= 0, got inf"),
     ("wait", "tasks empty", {"tasks": []}, r"tasks.*(?:empty|at least one|no task)"),
     ("wait", "policy not a dict", {"tasks": ["NEXT"], "policy": ["retry"]}, r"policy.*(?:type|dict)"),
     ("wait", "policy unknown key", {"tasks": ["NEXT"], "policy": {"retries": 3}},

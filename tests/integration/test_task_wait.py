@@ -26,14 +26,14 @@ RETRY_TIMEOUTS = {"name": "transient timeouts", "match": {"log": "ERROR 4012"}, 
 SKIP_POOL = {"name": "pool is optional", "match": {"subtask_name": "resource pool"}, "action": "skip"}
 
 
-def wait(simulator, tmp_path, tasks, check=False, env=None, connection=None, verbosity=0, **options):
+def wait(simulator, tmp_path, tasks, check=False, env=None, connection=None, verbosity=0, diff=False, **options):
     """Run task_wait.yml; the ansible-playbook run and the plugin's registered result."""
     result_path = tmp_path / "result.json"
     extra_vars = dict(basic_auth_vars(simulator) if connection is None else connection,
                       wait_tasks=tasks, result_path=str(result_path))
     extra_vars.update(("wait_" + key if key in ("policy",) else key, value) for key, value in options.items())
     simulator.clear_journal()
-    run = run_playbook("task_wait.yml", extra_vars, env=env, check=check, verbosity=verbosity)
+    run = run_playbook("task_wait.yml", extra_vars, env=env, check=check, verbosity=verbosity, diff=diff)
     assert run.returncode == 0, run.output
     assert "Traceback" not in run.output
     return run, json.loads(result_path.read_text())
@@ -98,7 +98,7 @@ def test_check_mode_reports_the_plan_and_sends_nothing(fast_clock, tmp_path):
     # password must not show anywhere.
     env = {"OCP_URL": simulator.url, "OCP_USERNAME": SECRETIVE_USER[0], "OCP_PASSWORD": SECRETIVE_USER[1]}
     run, result = wait(simulator, tmp_path, [task["id"]], check=True, env=env, connection={},
-                       policy={"rules": [RETRY_TIMEOUTS]}, verbosity=3)
+                       policy={"rules": [RETRY_TIMEOUTS]}, verbosity=3, diff=True)
 
     # Changed: actions would be sent (as the action modules say in check mode).
     assert result["changed"] is True and result["summary"]["unfinished"] == 1
@@ -108,6 +108,12 @@ def test_check_mode_reports_the_plan_and_sends_nothing(fast_clock, tmp_path):
     assert action_posts(simulator) == []
     assert [entry["method"] for entry in simulator.journal()].count("GET") >= 1
     assert SECRETIVE_USER[1] not in run.output
+    # --diff shows the subtask's state before the retry and what OCP would set.
+    [diff] = result["diff"]
+    assert f"subtask {subtask_id(task, POOL)} 'Create resource pool': FAILED/EXECUTE" in diff["before"]
+    assert f"subtask {subtask_id(task, POOL)} 'Create resource pool': READY/RETRY" in diff["after"]
+    # ansible-playbook prints it as a unified diff.
+    assert "--- before: task %d, retry of subtask" % task["id"] in run.stdout, run.stdout
     # The progress says what would be done, and counts the FAILED task as failed, not running.
     assert f"ocp_task_wait: task {task['id']}: would retry of subtask {subtask_id(task, POOL)}" in run.stdout
     assert re.search(r"ocp_task_wait: checked \(check mode, nothing sent\) after \d+s: 0 running, 0 succeeded, "
