@@ -30,13 +30,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError, OcpError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
 from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import unsuccessful_message
-from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
-    ServerClock,
-    Supervisor,
-    task_wait_argument_spec,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import Supervisor, task_wait_argument_spec
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_refs import task_ids_from
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import ServerClock
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import SUCCEEDED
 
 display = Display()

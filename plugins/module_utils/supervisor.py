@@ -49,6 +49,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import (
     running_subtasks_cancel_rules_watch,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.reading import Reader
+from ansible_collections.oceanbase.ocp.plugins.module_utils.records import Outage, TaskRecord, list_fingerprint
 from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import (
     NOT_FOUND,
     final_line,
@@ -58,7 +59,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import (
     unsuccessful_message,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.sending import TAKEN, Sender, describe, is_transient
-from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import format_duration, format_moment, parse_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import format_duration, format_moment, utc_now
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
     FAILED,
     TIMED_OUT,
@@ -67,14 +68,12 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import (
     task_outcome,
 )
 
-__all__ = ['Supervisor', 'ServerClock', 'task_wait_argument_spec', 'unsuccessful_message', 'NOT_FOUND']
+__all__ = ['Supervisor', 'task_wait_argument_spec', 'unsuccessful_message', 'NOT_FOUND']
 
 # With this many unfinished tasks or more, one list query per round is cheaper than a read each.
 LIST_QUERY_MIN_TASKS = 4
 # At the deadline, tasks that timed out are read once more (up to this many) to report what still runs.
 FINAL_READS_MAX = 50
-# Without an answer from OCP, rounds come this much further apart each time (up to max_sleep).
-OUTAGE_BACKOFF_FACTOR = 2
 
 
 def task_wait_argument_spec():
@@ -95,113 +94,6 @@ def task_wait_argument_spec():
         fail_when_unsuccessful=dict(type='bool', default=True),
     )
     return spec
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-class ServerClock:
-    """OCP's current time: the timestamp of its last answer plus the time passed since.
-
-    Retry delays and cancel limits compare "now" with OCP's timestamps, so OCP's own clock is the
-    one to use: a controller whose clock is off would otherwise retry early or never. Before the
-    first answer (or when OCP sends no timestamp) the controller's clock stands in.
-    """
-
-    def __init__(self, client, clock=time.monotonic, fallback=utc_now):
-        self._client = client
-        self._clock = clock
-        self._fallback = fallback
-        self._stamp = None
-        self._base = None
-        self._seen_at = None
-
-    def __call__(self):
-        stamp = getattr(self._client, 'last_server_time', None)
-        if stamp and stamp != self._stamp:
-            try:
-                base = parse_time(stamp, self._fallback())
-            except OcpClientError:
-                return self._fallback()
-            self._stamp, self._base, self._seen_at = stamp, base, self._clock()
-        if self._base is None:
-            return self._fallback()
-        return self._base + datetime.timedelta(seconds=self._clock() - self._seen_at)
-
-
-# ---------------------------------------------------------------- per-task state
-
-def _list_fingerprint(task):
-    """What the list endpoint shows of a task; a change means it is worth a detail read."""
-    return (task.get('status'), task.get('operation'), tuple(sorted(
-        (s.get('id'), s.get('status'), s.get('operation')) for s in task.get('subtasks') or [])))
-
-
-class TaskRecord(object):
-    """What the supervisor knows about one task, and what it did to it."""
-
-    def __init__(self, task_id):
-        self.task_id = task_id
-        # The last detail read (and when, in OCP's time), and the list entry of a later round.
-        self.task = None
-        self.read_at = None
-        self.listed = None
-        self.fingerprint = None
-        self.evidence = {}
-        self.outcome = None
-        self.actions = []
-        self.decisions = []
-        self.pending = []
-        self.needs_read = False
-        # When a cancel rule may next apply (OCP's time), or None: the task is read again then.
-        self.cancel_check_at = None
-        # After OCP answered 429/503 to an action: nothing is sent before this moment.
-        self.not_before = None
-        # Actions whose answer was lost while OCP could not be read: (entry, action, task before).
-        self.unconfirmed = []
-        # The actions OCP's records showed when the task was first read, and last read.
-        self.recorded_at_start = None
-        self.recorded_now = 0
-
-    @property
-    def finished(self):
-        return self.outcome is not None
-
-    @property
-    def latest(self):
-        """The freshest view of the task: its list entry when newer than the last read."""
-        if self.listed is not None:
-            return self.listed
-        return self.task or {}
-
-    @property
-    def taken(self):
-        return len([entry for entry in self.actions if entry['result'] in TAKEN])
-
-    def next_due(self):
-        """The earliest moment something is due (an action's not_before, a cancel check), or None."""
-        times = [action.not_before for action in self.pending if action.not_before is not None]
-        for moment in (self.cancel_check_at, self.not_before):
-            if moment is not None:
-                times.append(moment)
-        return min(times) if times else None
-
-
-class Outage(object):
-    """OCP not answering: since when, why, and how long to wait before the next round."""
-
-    def __init__(self, since, sleep, max_sleep):
-        self.since = since
-        self.reason = None
-        self.failures = 0
-        self._delay = sleep
-        self._max_sleep = max_sleep
-
-    def next_pause(self, retry_after):
-        pause = self._delay
-        self._delay = min(self._delay * OUTAGE_BACKOFF_FACTOR, self._max_sleep)
-        return max(pause, retry_after or 0)
 
 
 class Supervisor(object):
@@ -347,9 +239,9 @@ class Supervisor(object):
                    if record.needs_read or (record.next_due() is not None and record.next_due() <= now)]
         # Every read first, then the decisions: max_actions must know all earlier actions in round one.
         for record in to_read:
-            before = _list_fingerprint(record.latest) if record.latest else None
+            before = list_fingerprint(record.latest) if record.latest else None
             self._read(record)
-            changed = changed or (record.task is not None and _list_fingerprint(record.task) != before)
+            changed = changed or (record.task is not None and list_fingerprint(record.task) != before)
         for record in to_read:
             if not record.finished and record.task.get('status') != 'SUCCESSFUL':
                 self._gather_evidence(record)
@@ -382,7 +274,7 @@ class Supervisor(object):
         changed = False
         for record in unfinished:
             entry = by_id.get(record.task_id)
-            fingerprint = None if entry is None else _list_fingerprint(entry)
+            fingerprint = None if entry is None else list_fingerprint(entry)
             if fingerprint != record.fingerprint or record.fingerprint is None:
                 changed = changed or record.fingerprint is not None
                 # Missing from the list: finished (or gone); either way a read tells.

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import datetime
 import re
+import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 
@@ -47,3 +48,36 @@ def format_duration(seconds):
 def format_moment(moment):
     """An aware datetime to the second, with its offset: ``2024-05-01 12:00:05+08:00``."""
     return moment.replace(microsecond=0).isoformat(' ')
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class ServerClock:
+    """OCP's current time: the timestamp of its last answer plus the time passed since.
+
+    Retry delays and cancel limits compare "now" with OCP's timestamps, so OCP's own clock is the
+    one to use: a controller whose clock is off would otherwise retry early or never. Before the
+    first answer (or when OCP sends no timestamp) the controller's clock stands in.
+    """
+
+    def __init__(self, client, clock=time.monotonic, fallback=utc_now):
+        self._client = client
+        self._clock = clock
+        self._fallback = fallback
+        self._stamp = None
+        self._base = None
+        self._seen_at = None
+
+    def __call__(self):
+        stamp = getattr(self._client, 'last_server_time', None)
+        if stamp and stamp != self._stamp:
+            try:
+                base = parse_time(stamp, self._fallback())
+            except OcpClientError:
+                return self._fallback()
+            self._stamp, self._base, self._seen_at = stamp, base, self._clock()
+        if self._base is None:
+            return self._fallback()
+        return self._base + datetime.timedelta(seconds=self._clock() - self._seen_at)

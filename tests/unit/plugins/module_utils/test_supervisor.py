@@ -25,11 +25,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
 from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
 from ansible_collections.oceanbase.ocp.plugins.module_utils.reading import LIST_PAGE_SIZE, Reader
 from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import unsuccessful_message
-from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import (
-    LIST_QUERY_MIN_TASKS,
-    ServerClock,
-    Supervisor,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import LIST_QUERY_MIN_TASKS, Supervisor
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import ServerClock
 from ansible_collections.oceanbase.ocp.plugins.module_utils.waiter import default_max_sleep
 
 from fake_ocp import (  # pylint: disable=import-error
