@@ -106,7 +106,7 @@ EXAMPLES = r'''
     body:
       name: t_orders
       mode: MYSQL
-      rootPassword: "{{ tenant_root_password }}"
+      rootPassword: "{{ vault_tenant_root_password }}"
       zones:
         - name: zone1
           replicaType: FULL

@@ -60,7 +60,9 @@ def test_unsuccessful_task_fails_the_play_readably(fast_clock, tmp_path):
     assert run.returncode != 0
     assert "1 of 1 task(s) did not succeed" in run.output
     assert f"task {task['id']} 'Create tenant' failed" in run.output
-    assert "subtask 'Create resource pool' failed" in run.output
+    # ocp_task_wait's own explanation: the subtask, its description, and the cause from its log.
+    assert re.search(r"subtask \d+ 'Create resource pool' \(Create the resource pool of tenant \w+\) failed: "
+                     + re.escape(FAULT_MESSAGE), run.output), run.output
     assert FAULT_MESSAGE in run.output
     assert result["summary"]["failed"] == 1
     assert [t["id"] for t in result["failed_tasks"]] == [task["id"]]
