@@ -61,8 +61,13 @@ units: venv collection
 simulator-tests: venv
 	cd simulator && $(BIN)/python -m pytest -q tests
 
+# Two test files at a time (pytest-xdist): an ansible-playbook run keeps about one CPU busy, and each
+# worker starts its own simulators, so the files do not see each other's requests.
+INTEGRATION_WORKERS ?= 2
+XDIST := -n $(INTEGRATION_WORKERS) --dist loadfile
+
 integration: venv collection
-	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/integration
+	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q $(XDIST) tests/integration
 
 # ansible-rulebook (Event-Driven Ansible) needs a Java 17+ runtime for its rules engine: installed
 # from Debian's packages where it is missing, nothing done where it is there.
@@ -77,7 +82,7 @@ eda: venv collection java
 # runTime, a subtask retry included): the collection must be right on both.
 integration-every-run: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) OCP_SIMULATOR_RUN_TIME_COUNTING=every_run $(BIN)/python -m pytest -q \
-		-m counting tests/integration
+		$(XDIST) -m counting tests/integration
 
 # AWX jobs under ansible-runner with the shipped credential types and survey (docs/awx.md).
 runner: venv collection

@@ -22,6 +22,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import HAS_REQUESTS, api_url_secrets
 from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+    credential_secrets,
     client_from_params,
     connection_option_errors,
     error_details,
@@ -53,6 +54,7 @@ def _secret_values(spec, params):
     written into api_url (refused, but never to be shown)."""
     secrets = set('%s' % (params[name],) for name, option in spec.items()
                   if option.get('no_log') and params.get(name) not in (None, ''))
+    secrets |= credential_secrets(params)
     if isinstance(params.get('api_url'), str):
         secrets |= api_url_secrets(params['api_url'])
     return secrets

@@ -21,6 +21,9 @@ options:
       - OCP user for HTTP Basic authentication. The credentials are sent with every request, since OCP does not ask for them.
       - Give either O(username) and O(password), or O(access_key_id) and O(access_key_secret).
       - If not set, the value of the E(OCP_USERNAME) environment variable is used.
+      - The kind of credentials a task gives wins over the other kind in the environment - a task with
+        O(access_key_id) and O(access_key_secret) ignores E(OCP_USERNAME) and E(OCP_PASSWORD), and the
+        other way round; a kind the task gives only half of is completed from the environment.
       - An empty value, here or in any E(OCP_*) variable, counts as not set; so an AWX credential that sets
         every E(OCP_*) variable, empty for the fields left blank, can carry either kind of credentials.
     type: str

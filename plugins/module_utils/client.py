@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import math
+import os
 import re
 import time
 import traceback
@@ -133,6 +134,36 @@ def json_body(body):
         return json.dumps(body, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as error:
         raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
+
+
+# The two kinds of credentials, each option with the variable it falls back on.
+CREDENTIAL_KINDS = (
+    (("username", "OCP_USERNAME"), ("password", "OCP_PASSWORD")),
+    (("access_key_id", "OCP_ACCESS_KEY_ID"), ("access_key_secret", "OCP_ACCESS_KEY_SECRET")),
+)
+# The credential options whose values are secrets.
+SECRET_CREDENTIALS = ("password", "access_key_secret")
+
+
+def with_environment_credentials(params, environ=None):
+    """``params`` with the credentials the task left out taken from the non-empty OCP_* variables.
+
+    A kind of credentials the task gives (any of username/password, or of the access key's two)
+    is completed from the environment, and the other kind's variables are left alone: a task
+    with an access key next to OCP_USERNAME/OCP_PASSWORD exported in the shell, or injected by an
+    AWX credential, uses the access key. With no credentials in the task, the environment's are
+    used as they are (both kinds there is an error, named by connection_option_errors).
+    """
+    environ = os.environ if environ is None else environ
+    resolved = dict(params)
+    chosen = [kind for kind in CREDENTIAL_KINDS if any(params.get(name) for name, _variable in kind)]
+    for kind in CREDENTIAL_KINDS:
+        if chosen and kind not in chosen:
+            continue
+        for name, variable in kind:
+            if not resolved.get(name) and environ.get(variable):
+                resolved[name] = environ[variable]
+    return resolved
 
 
 # Where each credential option can also come from, for messages.

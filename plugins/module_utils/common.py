@@ -13,11 +13,14 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
+    CREDENTIAL_KINDS,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    OcpClient,
+    SECRET_CREDENTIALS,
     api_url_secrets,
     credentials_problem,
+    OcpClient,
+    with_environment_credentials,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpApiError,
@@ -56,15 +59,30 @@ def ocp_argument_spec():
     api_url is not ``required`` here: connection_option_errors says it is missing, naming OCP_URL."""
     return dict(
         api_url=dict(type="str", fallback=_from_env("OCP_URL")),
-        username=dict(type="str", fallback=_from_env("OCP_USERNAME")),
-        password=dict(type="str", no_log=True, fallback=_from_env("OCP_PASSWORD")),
-        access_key_id=dict(type="str", fallback=_from_env("OCP_ACCESS_KEY_ID")),
-        access_key_secret=dict(type="str", no_log=True, fallback=_from_env("OCP_ACCESS_KEY_SECRET")),
+        # The credentials' OCP_* variables are read by with_environment_credentials, not by a fallback:
+        # a kind of credentials the task gives must win over the other kind in the environment.
+        username=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        access_key_id=dict(type="str"),
+        access_key_secret=dict(type="str", no_log=True),
         validate_certs=dict(type="bool", default=True, fallback=_from_env("OCP_VALIDATE_CERTS")),
         ca_path=dict(type="path", fallback=_from_env("OCP_CA_PATH")),
         request_timeout=dict(type="float", default=30, fallback=_from_env("OCP_REQUEST_TIMEOUT")),
         request_retries=dict(type="int", default=3, fallback=_from_env("OCP_REQUEST_RETRIES")),
     )
+
+
+def connection_environment():
+    """Each connection option and the OCP_* variable that stands in for it."""
+    found = dict((name, option["fallback"][1][0]) for name, option in ocp_argument_spec().items() if "fallback" in option)
+    found.update((name, variable) for kind in CREDENTIAL_KINDS for name, variable in kind)
+    return found
+
+
+def credential_secrets(params):
+    """The secret values among the credentials, the environment's included: never to be shown."""
+    resolved = with_environment_credentials(params)
+    return set("%s" % (resolved[name],) for name in SECRET_CREDENTIALS if resolved.get(name))
 
 
 def non_finite_number_errors(params):
@@ -82,6 +100,7 @@ def connection_option_errors(params):
     given or of both kinds, and the connection options' ranges. Every module and the wait action
     plugin call this before anything is sent."""
     errors = non_finite_number_errors(params)
+    params = with_environment_credentials(params)
     if not params.get("api_url"):
         errors.append("no api_url: give the api_url option or set the OCP_URL environment variable, "
                       "for example https://ocp.example.com:8080")
@@ -99,6 +118,7 @@ def connection_option_errors(params):
 
 def client_from_params(params):
     """An OcpClient configured from validated connection options; raises OcpClientError on bad ones."""
+    params = with_environment_credentials(params)
     return OcpClient(
         params["api_url"],
         username=params["username"],
@@ -117,6 +137,8 @@ def client_from_module(module):
     # A password in api_url is refused below; until then, and in the module's invocation shown
     # at -vvv, Ansible masks it like the values of no_log options.
     module.no_log_values.update(api_url_secrets(module.params.get("api_url")))
+    # Credentials taken from the environment are no option value Ansible knows to mask.
+    module.no_log_values.update(credential_secrets(module.params))
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     errors = connection_option_errors(module.params)

@@ -16,7 +16,7 @@ import collections
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient, with_environment_credentials
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
 
@@ -33,6 +33,7 @@ CONNECTION_ENVIRONMENT = (
     ('request_timeout', 'OCP_REQUEST_TIMEOUT'),
     ('request_retries', 'OCP_REQUEST_RETRIES'),
 )
+CREDENTIALS = frozenset(['username', 'password', 'access_key_id', 'access_key_secret'])
 # The source's ``filters``, as the role's task_supervisor_filter names them, and OCP's names.
 FILTER_PARAMETERS = dict(name='name', type='type', cluster_name='clusterName', cluster_id='clusterId',
                          tenant_name='tenantName', tenant_id='tenantId', host_id='hostId')
@@ -110,9 +111,11 @@ def _connection(args, environ, errors):
     values = {}
     for name, variable in CONNECTION_ENVIRONMENT:
         value = args.get(name)
-        if not _given(value):
+        if not _given(value) and name not in CREDENTIALS:
             value = environ.get(variable)
         values[name] = value if _given(value) else None
+    # As the modules do: the kind of credentials the rulebook gives wins over the other kind in the environment.
+    values = with_environment_credentials(values, environ)
     if values['api_url'] is None:
         errors.append('api_url is required (or the OCP_URL environment variable)')
     validate = values['validate_certs']

@@ -98,7 +98,7 @@ seealso:
 EXAMPLES = r'''
 - name: Create tenant t_orders in cluster 1
   oceanbase.ocp.ocp_api:
-    api_url: https://ocp.example.com:8080
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
     method: POST
@@ -116,7 +116,7 @@ EXAMPLES = r'''
 
 - name: Wait until the tenant is created
   oceanbase.ocp.ocp_task_wait:
-    api_url: https://ocp.example.com:8080
+    api_url: http://127.0.0.1:8080
     username: admin
     password: "{{ ocp_password }}"
     tasks: "{{ tenant_started }}"
@@ -124,9 +124,9 @@ EXAMPLES = r'''
 
 - name: Upgrade cluster 1, signing with an access key
   oceanbase.ocp.ocp_api:
-    api_url: https://ocp.example.com:8080
-    access_key_id: "{{ ocp_ak }}"
-    access_key_secret: "{{ ocp_sk }}"
+    api_url: http://127.0.0.1:8080
+    access_key_id: "{{ vault_ocp_access_key_id }}"
+    access_key_secret: "{{ vault_ocp_access_key_secret }}"
     method: POST
     path: /api/v2/ob/clusters/1/upgrade
     body: {version: 4.2.1.8}
@@ -134,9 +134,9 @@ EXAMPLES = r'''
 
 - name: Wait for the upgrade
   oceanbase.ocp.ocp_task_wait:
-    api_url: https://ocp.example.com:8080
-    access_key_id: "{{ ocp_ak }}"
-    access_key_secret: "{{ ocp_sk }}"
+    api_url: http://127.0.0.1:8080
+    access_key_id: "{{ vault_ocp_access_key_id }}"
+    access_key_secret: "{{ vault_ocp_access_key_secret }}"
     tasks: "{{ upgrade_started }}"
     wait_timeout: 14400
 

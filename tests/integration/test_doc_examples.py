@@ -11,7 +11,8 @@ the built-in default scenario at the speed the quick start uses, as a reader wou
 - ``http://127.0.0.1:8080``, the simulator's address, is replaced with the test simulator's;
 - the OCP_* variables hold the simulator's address and admin credentials, and the variables
   ``ocp_password`` and ``vault_ocp_password``, which examples use for a secret kept in Ansible
-  Vault, its admin password; any other ``vault_*`` variable gets a made-up secret.
+  Vault, its admin password; ``vault_ocp_access_key_id``/``_secret`` its admin's access key; any
+  other ``vault_*`` variable gets a made-up secret.
 
 An HTML comment right above a block in Markdown says how else to treat it, with the reason:
 
@@ -128,11 +129,14 @@ def default_scenario() -> Path:
     return Path(ocp_simulator.scenario.__file__).parent / "scenarios" / "default.yaml"
 
 
-def secret_variables(text: str) -> dict:
+def secret_variables(text: str, scenario: Path) -> dict:
     """What stands in for the secrets a reader keeps in Ansible Vault: ``ocp_password`` and
-    ``vault_ocp_password`` are the simulator's admin password, any other ``vault_*`` variable an
+    ``vault_ocp_password`` are the simulator's admin password, ``vault_ocp_access_key_id`` and
+    ``vault_ocp_access_key_secret`` its admin's access key, any other ``vault_*`` variable an
     example names (a tenant's root password) a made-up one."""
-    secrets = {"ocp_password": ADMIN_USER[1], "vault_ocp_password": ADMIN_USER[1]}
+    [access_key] = yaml.safe_load(scenario.read_text(encoding="utf-8"))["users"][0]["access_keys"]
+    secrets = {"ocp_password": ADMIN_USER[1], "vault_ocp_password": ADMIN_USER[1],
+               "vault_ocp_access_key_id": access_key["id"], "vault_ocp_access_key_secret": access_key["secret"]}
     for name in re.findall(r"\b(vault_[a-z0-9_]+)\b", text):
         secrets.setdefault(name, "Example-Secret-0001")
     return secrets
@@ -147,7 +151,7 @@ def test_example_runs_against_the_simulator(example, default_scenario, tmp_path)
     try:
         playbook.write_text(playbook_text(example).replace(SIMULATOR_ADDRESS, simulator.url), encoding="utf-8")
         variables = tmp_path / "vars.json"
-        variables.write_text(json.dumps(secret_variables(example.text)), encoding="utf-8")
+        variables.write_text(json.dumps(secret_variables(example.text, default_scenario)), encoding="utf-8")
         env = dict(playbook_env(), OCP_URL=simulator.url, OCP_USERNAME=ADMIN_USER[0], OCP_PASSWORD=ADMIN_USER[1])
         command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", "@%s" % variables]
         if example.mode == "check":

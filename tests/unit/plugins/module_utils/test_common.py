@@ -16,6 +16,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
     fail_from_error,
     ocp_argument_spec,
     wait_argument_spec,
+    with_environment_credentials,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
@@ -82,6 +83,7 @@ class TestArgumentSpec:
             monkeypatch.setenv(name, value)
         params, errors = validate({})
         assert errors == []
+        params = with_environment_credentials(params)
         assert (params["api_url"], params["access_key_id"], params["access_key_secret"]) == (
             "https://env.test", "AK", "SK")
         assert (params["validate_certs"], params["ca_path"]) == (False, "/etc/ca.pem")
@@ -194,7 +196,7 @@ class TestClientFromModule:
                                          "and password (or OCP_USERNAME and OCP_PASSWORD), got "
                                          "'https://automation:********@ocp.test:8080'"}
         # Ansible masks these in everything the module returns, its invocation (-vvv) included.
-        assert module.no_log_values == {"S3cret%2Fpw", "S3cret/pw"}
+        assert module.no_log_values == {"S3cret%2Fpw", "S3cret/pw", "x"}
 
     def test_reports_configuration_errors(self):
         module = FakeModule(api_url="https://ocp.test", username="admin", password="secret",
@@ -231,3 +233,26 @@ class TestFailFromError:
         with pytest.raises(ModuleFailed, match="bad id"):
             fail_from_error(module, OcpClientError("bad id"))
         assert module.failure["error"]["message"] == "bad id"
+
+
+
+class TestCredentialsFromTheEnvironment:
+    ENVIRON = {"OCP_USERNAME": "admin", "OCP_PASSWORD": "pw", "OCP_ACCESS_KEY_ID": "AK", "OCP_ACCESS_KEY_SECRET": "SK"}
+
+    def test_the_kind_the_task_gives_wins_over_the_other_kind_in_the_environment(self):
+        params = dict(access_key_id="AK-TASK", access_key_secret="SK-TASK", username=None, password=None)
+        resolved = with_environment_credentials(params, self.ENVIRON)
+        assert (resolved["access_key_id"], resolved["username"], resolved["password"]) == ("AK-TASK", None, None)
+        basic = with_environment_credentials(dict(username="ops", password="pw2"), self.ENVIRON)
+        assert basic.get("access_key_id") is None and basic["username"] == "ops"
+
+    def test_a_half_given_kind_is_completed_from_the_environment(self):
+        resolved = with_environment_credentials(dict(username="admin"), {"OCP_PASSWORD": "pw", "OCP_ACCESS_KEY_ID": "AK"})
+        assert (resolved["username"], resolved["password"], resolved.get("access_key_id")) == ("admin", "pw", None)
+
+    def test_without_credentials_in_the_task_the_environment_gives_them(self):
+        resolved = with_environment_credentials({}, {"OCP_ACCESS_KEY_ID": "AK", "OCP_ACCESS_KEY_SECRET": "SK",
+                                                     "OCP_USERNAME": ""})
+        assert (resolved["access_key_id"], resolved["access_key_secret"], resolved.get("username")) == ("AK", "SK", None)
+        both = with_environment_credentials({}, self.ENVIRON)
+        assert both["username"] == "admin" and both["access_key_id"] == "AK"  # connection_option_errors: not both

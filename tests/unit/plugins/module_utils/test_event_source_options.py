@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import OcpAccessKeyAuth
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import ocp_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.common import connection_environment
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.event_source_options import (
     CONNECTION_ENVIRONMENT,
@@ -20,9 +20,7 @@ ENVIRON = {'OCP_URL': 'https://ocp.example.com:8080/', 'OCP_USERNAME': 'admin', 
 
 
 def test_the_environment_variables_are_the_modules_ones():
-    spec = ocp_argument_spec()
-    assert dict(CONNECTION_ENVIRONMENT) == dict(
-        (name, option['fallback'][1][0]) for name, option in spec.items())
+    assert dict(CONNECTION_ENVIRONMENT) == connection_environment()
 
 
 def test_defaults_and_environment():
