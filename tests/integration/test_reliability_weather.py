@@ -51,9 +51,8 @@ def test_a_burst_of_503s_and_a_429_with_retry_after_mid_wait_end_succeeded(fault
                          "status": 503})
     simulator.add_fault({"match": {"method": "GET", "path": LIST_OR_TASK}, "nth": [7], "status": 429,
                          "retry_after": 2})
-    run, result = wait(simulator, tmp_path, [task["id"]], {"rules": [{"match": {"log": "ERROR 4012"},
-                                                                       "action": "retry"}]},
-                       wait_timeout=120, progress_interval=1)
+    policy = {"rules": [{"match": {"log": "ERROR 4012"}, "action": "retry"}]}
+    run, result = wait(simulator, tmp_path, [task["id"]], policy, wait_timeout=120, progress_interval=1)
     [outcome] = result["tasks"]
     assert outcome["outcome"] == "succeeded", result
     journal = simulator.journal()

@@ -235,7 +235,6 @@ class TestFailFromError:
         assert module.failure["error"]["message"] == "bad id"
 
 
-
 class TestCredentialsFromTheEnvironment:
     ENVIRON = {"OCP_USERNAME": "admin", "OCP_PASSWORD": "pw", "OCP_ACCESS_KEY_ID": "AK", "OCP_ACCESS_KEY_SECRET": "SK"}
 
