@@ -50,7 +50,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpServerError,
     OcpUnexpectedResponseError,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_events import (
     EventContext,
     TaskMemory,
@@ -68,6 +67,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.task_events import (
     utc_now,
     watched_running,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import parse_time
 
 ACTIVE_STATUSES = ['RUNNING', 'FAILED']
 # OCP clamps larger pages to this (FACTS.md, "Lists").

@@ -35,12 +35,12 @@ import datetime
 import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.runs import (
     failure_lines,
     failure_reason,
     subtask_runs,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import parse_time
 
 # The event types, the value of ``event.ocp.type`` in a rulebook.
 TASK_STARTED = 'task_started'
