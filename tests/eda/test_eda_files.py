@@ -212,7 +212,7 @@ GAVE_UP = {"task_supervisor": {"summary": {"total": 1, "succeeded": 0, "failed":
                    "has run 1300 s (limit 1200 s)"),
 ], ids=["gave_up", "running_long"])
 def test_the_awx_page_job_template_pages(tmp_path, event, text):
-    """extensions/awx/project/page_on_call.yml imports the collection's page playbook, which reads
+    """extensions/awx/project/page_on_call.yml runs the collection's ocp_page role, which reads
     the event EDA passes as ansible_eda."""
     page_file = tmp_path / "pages.jsonl"
     vars_path = tmp_path / "vars.json"

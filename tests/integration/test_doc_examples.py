@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every example of the documentation runs as written against the OCP simulator's default scenario.
 
-The examples are the fenced YAML blocks of README.md, docs/*.md and the READMEs of the role and the
+The examples are the fenced YAML blocks of README.md, docs/*.md and the READMEs of the roles and the
 AWX files, and the EXAMPLES of every module (plugins/modules/*.py, so a new module's are picked up).
 A block is a playbook (plays with ``hosts``) or a list of tasks, which is run as the tasks of a
 play on localhost. Each runs with ansible-playbook against a simulator of its own, started with
@@ -39,7 +39,8 @@ import yaml
 from harness import ADMIN_USER, playbook_env, start_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = sorted(["README.md", "roles/task_supervisor/README.md", "extensions/awx/README.md"]
+DOCUMENTS = sorted(["README.md", "roles/task_supervisor/README.md", "roles/ocp_page/README.md",
+                    "extensions/awx/README.md"]
                    + ["docs/%s" % path.name for path in (ROOT / "docs").glob("*.md")])
 MODULES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "plugins" / "modules").glob("*.py"))
 # Module examples another change rewrites; each with the reason it does not run yet.

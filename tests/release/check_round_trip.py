@@ -39,7 +39,7 @@ MUST_SHIP = ("README.md", "COPYING", "CHANGELOG.rst", "changelogs/changelog.yaml
              "plugins/modules/ocp_task_info.py", "plugins/action/ocp_task_wait.py",
              "roles/task_supervisor/tasks/main.yml", "roles/task_supervisor/meta/argument_specs.yml",
              "extensions/eda/plugins/event_source/ocp_task_events.py", "extensions/eda/rulebooks/ocp_task_remediation.yml",
-             "playbooks/eda_supervise_task.yml", "playbooks/eda_page_on_call.yml")
+             "playbooks/eda_supervise_task.yml", "playbooks/eda_page_on_call.yml", "roles/ocp_page/tasks/main.yml")
 # A subset, to keep CI inside its time (the full suite runs against the checkout's copy in
 # `make integration`): every module is reached, over HTTP and HTTPS, with Basic and AK/SK
 # credentials and from OCP_* variables; secrets stay hidden at -vvvv; and the role, hence
