@@ -102,6 +102,12 @@ class PlaybookRun:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def unwrapped_output(self) -> str:
+        """The output with every run of white space made one space: ansible-core before 2.19 wraps
+        warnings at the terminal's width, so a phrase of a warning may span lines."""
+        return " ".join(self.output.split())
+
 
 def playbook_env() -> dict:
     """The environment of our ansible-playbook runs: no OCP_* of the caller's, this venv's Python."""

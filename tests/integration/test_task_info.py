@@ -30,9 +30,9 @@ def test_reads_tasks_every_way(request, transport, auth):
     assert_succeeded(run)
     # The first page of more, and a list stopped at its limit, say so.
     assert re.search(r"\[WARNING\]: returned 5 of the \d+ matching tasks \(the first page, size 5\); set all_pages: "
-                     r"true", run.output), run.output
+                     r"true", run.unwrapped_output), run.output
     assert re.search(r"\[WARNING\]: returned the first 7 of the \d+ matching tasks: all_pages stopped at limit 7",
-                     run.output), run.output
+                     run.unwrapped_output), run.output
     journal = simulator.journal()
     assert journal, "the playbook sent no request"
     assert {entry["method"] for entry in journal} == {"GET"}
