@@ -10,7 +10,6 @@ import re
 
 import pytest
 import requests
-import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils import api_call
@@ -53,10 +52,10 @@ def client(sleeps):
 
 
 @pytest.fixture
-def mocked(monkeypatch):
+def mocked(mocked, monkeypatch):
+    """The scripted HTTP of conftest.py, with every request's trace id known in advance."""
     monkeypatch.setattr(api_call, "new_trace_id", lambda: TRACE_ID)
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+    return mocked
 
 
 def failure_of(*args, **kwargs):

@@ -12,7 +12,6 @@ from http.client import RemoteDisconnected
 
 import pytest
 import requests
-import responses
 import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
@@ -66,12 +65,6 @@ def client(sleeps):
     # random fixed at 0.5: the n-th retry waits 0.75 * 0.5 * 2 ** (n - 1) seconds.
     return OcpClient(URL, username="admin", password="secret", sleep=sleeps,
                      retry_policy=RetryPolicy(random=lambda: 0.5))
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
 
 
 class TestConfiguration:

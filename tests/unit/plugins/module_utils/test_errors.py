@@ -9,7 +9,6 @@ import json
 
 import pytest
 import requests
-import responses
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
@@ -42,12 +41,6 @@ def client():
     # No retries: each test registers exactly the answers it expects.
     return OcpClient(URL, username="admin", password="secret", retry_policy=RetryPolicy(max_retries=0),
                      sleep=pytest.fail)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
 
 
 @pytest.mark.parametrize("status, code, error_class, cause", [

@@ -8,15 +8,10 @@ __metaclass__ = type
 import json
 
 import pytest
-import responses
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
-from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
 from ansible_collections.oceanbase.ocp.plugins.module_utils.task_info import SubtaskNotFound, read_list, read_one
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_utils.ocp_http_mock import TASKS, envelope, task_api
 
-URL = "https://ocp.test"
-TASKS = URL + "/api/v2/tasks/instances"
 ERROR_LINE = "2024-01-08 10:21:09.843 ERROR [subtask-executor-3,0ad1992a] c.o.o.s.t.b.CreateResourcePoolTask : ERROR 4012"
 # The cause is the message of the ERROR line, without the log line's prefix.
 CAUSE = "ERROR 4012"
@@ -29,10 +24,6 @@ TASK = {"id": 1000, "name": "Create tenant", "status": "FAILED", "operation": "E
 ]}
 
 
-def envelope(data):
-    return {"successful": True, "status": 200, "traceId": "0123456789abcdef", "data": data}
-
-
 def params(**given):
     defaults = dict(name=None, status=None, type=None, cluster_name=None, cluster_id=None, tenant_name=None,
                     tenant_id=None, host_id=None, page=None, size=10, sort=None, all_pages=False, limit=None,
@@ -43,13 +34,7 @@ def params(**given):
 
 @pytest.fixture
 def api():
-    return TaskApi(OcpClient(URL, username="admin", password="secret", retry_policy=RetryPolicy(max_retries=0)))
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+    return task_api()
 
 
 def test_a_task_is_returned_once_and_each_log_once(api, mocked):

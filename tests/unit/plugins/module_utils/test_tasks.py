@@ -6,26 +6,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-import responses
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import (
     OcpClientError,
     OcpIllegalStateError,
     OcpUnexpectedResponseError,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
-
-URL = "https://ocp.test"
-TASKS = URL + "/api/v2/tasks/instances"
-
-
-def envelope(data=None):
-    answer = {"successful": True, "status": 200, "traceId": "0123456789abcdef"}
-    if data is not None:
-        answer["data"] = data
-    return answer
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_utils.ocp_http_mock import TASKS, envelope, task_api
 
 
 FAILED_TASK = {"id": 1000, "status": "FAILED", "operation": "EXECUTE", "subtasks": [
@@ -36,13 +23,7 @@ FAILED_TASK = {"id": 1000, "status": "FAILED", "operation": "EXECUTE", "subtasks
 
 @pytest.fixture
 def api():
-    return TaskApi(OcpClient(URL, username="admin", password="secret", retry_policy=RetryPolicy(max_retries=0)))
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+    return task_api()
 
 
 def test_list_tasks_sends_filters_under_ocp_names(api, mocked):
