@@ -166,35 +166,30 @@ def with_environment_credentials(params, environ=None):
     return resolved
 
 
-# Where each credential option can also come from, for messages.
-CREDENTIAL_VARIABLES = (("username", "OCP_USERNAME"), ("password", "OCP_PASSWORD"),
-                        ("access_key_id", "OCP_ACCESS_KEY_ID"), ("access_key_secret", "OCP_ACCESS_KEY_SECRET"))
-
-
 def credentials_problem(username, password, access_key_id, access_key_secret):
     """What is wrong with the credentials given (empty counts as not given), or None.
 
     The messages name the OCP_* variables too: with AWX or CI, the credentials usually come
     from there, not from the playbook."""
-    given = dict(username=username, password=password, access_key_id=access_key_id,
-                 access_key_secret=access_key_secret)
-    given = [name for name, _variable in CREDENTIAL_VARIABLES if given[name]]
-    variables = dict(CREDENTIAL_VARIABLES)
-    basic = [name for name in given if name in ("username", "password")]
-    access_key = [name for name in given if name in ("access_key_id", "access_key_secret")]
-    if basic and access_key:
+    values = dict(username=username, password=password, access_key_id=access_key_id,
+                  access_key_secret=access_key_secret)
+    kinds_given = [kind for kind in CREDENTIAL_KINDS if any(values[name] for name, _variable in kind)]
+    if not kinds_given:
+        return ("no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
+                "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)")
+    if len(kinds_given) > 1:
+        given = [name for kind in kinds_given for name, _variable in kind if values[name]]
         return ("give either username/password (OCP_USERNAME/OCP_PASSWORD) or access_key_id/access_key_secret "
                 "(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET), not both; got %s from the options or the environment"
                 % ", ".join(given))
-    for pair in (("username", "password"), ("access_key_id", "access_key_secret")):
-        present = [name for name in pair if name in given]
-        if len(present) == 1:
-            [missing] = [name for name in pair if name not in given]
-            return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
-                    % (pair[0], pair[1], present[0], missing, missing, variables[missing]))
-    if not given:
-        return ("no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
-                "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)")
+    [kind] = kinds_given
+    missing = [(name, variable) for name, variable in kind if not values[name]]
+    if missing:
+        [(name, variable)] = missing
+        (first, _first_variable), (second, _second_variable) = kind
+        present = second if name == first else first
+        return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
+                % (first, second, present, name, name, variable))
     return None
 
 

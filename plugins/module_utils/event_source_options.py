@@ -16,7 +16,11 @@ import collections
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import OcpClient, with_environment_credentials
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
+    CREDENTIAL_KINDS,
+    OcpClient,
+    with_environment_credentials,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
 
@@ -33,7 +37,8 @@ CONNECTION_ENVIRONMENT = (
     ('request_timeout', 'OCP_REQUEST_TIMEOUT'),
     ('request_retries', 'OCP_REQUEST_RETRIES'),
 )
-CREDENTIALS = frozenset(['username', 'password', 'access_key_id', 'access_key_secret'])
+# Their OCP_* variables are read by with_environment_credentials, as the modules read them.
+CREDENTIALS = frozenset(name for kind in CREDENTIAL_KINDS for name, _variable in kind)
 # The source's ``filters``, as the role's task_supervisor_filter names them, and OCP's names.
 FILTER_PARAMETERS = dict(name='name', type='type', cluster_name='clusterName', cluster_id='clusterId',
                          tenant_name='tenantName', tenant_id='tenantId', host_id='hostId')
