@@ -23,6 +23,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client import (
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_FILTERS
 
 # Connection arguments and the environment variables that stand in for them: the same names as
 # the modules' (common.ocp_argument_spec), which AWX and EDA credential types set.
@@ -39,9 +40,9 @@ CONNECTION_ENVIRONMENT = (
 )
 # Their OCP_* variables are read by with_environment_credentials, as the modules read them.
 CREDENTIALS = frozenset(name for kind in CREDENTIAL_KINDS for name, _variable in kind)
-# The source's ``filters``, as the role's task_supervisor_filter names them, and OCP's names.
-FILTER_PARAMETERS = dict(name='name', type='type', cluster_name='clusterName', cluster_id='clusterId',
-                         tenant_name='tenantName', tenant_id='tenantId', host_id='hostId')
+# The source's ``filters``: those of ocp_task_info and the role's task_supervisor_filter, by the same
+# names, which TaskApi turns into OCP's; all but status, which each of the source's queries sets itself.
+FILTERS = frozenset(name for name in TASK_FILTERS if name != 'status')
 INTEGER_FILTERS = frozenset(['cluster_id', 'tenant_id', 'host_id'])
 TASK_TYPES = ('MANUAL', 'SYS_ONECE', 'SCHEDULED', 'SYS_SCHEDULED')
 INITIAL_EVENTS = ('none', 'failures')
@@ -147,8 +148,8 @@ def _filters(raw, errors):
         return {}
     filters = {}
     for key, value in sorted(raw.items()):
-        if key not in FILTER_PARAMETERS:
-            errors.append('unknown filter %r; known: %s' % (key, ', '.join(sorted(FILTER_PARAMETERS))))
+        if key not in FILTERS:
+            errors.append('unknown filter %r; known: %s' % (key, ', '.join(sorted(FILTERS))))
             continue
         if not _given(value):
             continue
@@ -158,7 +159,7 @@ def _filters(raw, errors):
             errors.append('filters.type must be one of %s, got %r' % (', '.join(TASK_TYPES), value))
             continue
         if value is not None:
-            filters[FILTER_PARAMETERS[key]] = value
+            filters[key] = value
     return filters
 
 

@@ -165,3 +165,30 @@ def test_fifty_tasks_with_two_restarts_give_each_change_exactly_once(simulator, 
     assert len(keys) == len(set(keys))
     assert any(event["catch_up"] for event in remediation.events)
     assert sum(expected.values()) == len(remediation.events)
+
+
+def test_filters_select_the_tasks_ocp_lists(simulator, tmp_path):
+    """The source's filters reach OCP as its query parameters (cluster_id as clusterId): only the
+    tasks of the cluster given are told about."""
+    simulator.set_clock(speed=SPEED)
+    env = {"OCP_URL": simulator.url, "OCP_USERNAME": ADMIN_USER[0], "OCP_PASSWORD": ADMIN_USER[1]}
+    args = {"interval": INTERVAL, "filters": {"cluster_id": 2}}
+    remediation = Remediation(simulator, {})
+
+    async def scenario():
+        await run_source_for(args, env, remediation, seconds=1.0)
+        elsewhere = simulator.create_task("create_tenant", cluster_id=1, tenant_id=1002, faults=HOPELESS_FAULT)["id"]
+        watched = simulator.create_task("create_tenant", cluster_id=2, tenant_id=1003, faults=HOPELESS_FAULT)["id"]
+        told = {(watched, "task_failed")}
+        await run_source_for(args, env, remediation, seconds=DEADLINE_SECONDS,
+                             until=lambda: told <= set(remediation.told()))
+        # The other cluster's task failed as soon: a poll after, it would have been told too.
+        await run_source_for(args, env, remediation, seconds=2 * INTERVAL)
+        return elsewhere, watched
+
+    elsewhere, watched = asyncio.run(scenario())
+    tasks_told = {task_id for task_id, _type in remediation.told()}
+    assert tasks_told == {watched}, remediation.events
+    lists = [entry for entry in simulator.journal() if entry["path"] == "/api/v2/tasks/instances"]
+    assert lists and all("clusterId=2" in entry["query"] for entry in lists), lists
+    assert elsewhere not in tasks_told

@@ -14,6 +14,7 @@ import datetime
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpBadRequestError, OcpNotFoundError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.normalize import normalize_task
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_FILTERS
 
 START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 # Fields a list entry (BasicTaskInstance) does not carry.
@@ -155,6 +156,9 @@ class FakeOcp:
                 raise failure
 
     def list_tasks(self, filters, page=1, size=10, sort=None):
+        # As strict as TaskApi: a filter it does not know (by OCP's parameter name, say) is an error.
+        unknown = set(filters) - set(TASK_FILTERS)
+        assert not unknown, 'TaskApi would refuse the filter(s) %s' % sorted(unknown)
         self._call('list')
         statuses = filters.get('status')
         selected = [task for task_id, task in sorted(self.tasks.items(), reverse=True)

@@ -39,7 +39,7 @@ def test_arguments_win_over_the_environment_and_text_is_read_as_numbers():
     assert (options.api_url, options.interval, options.sweep_every, options.connection['validate_certs'],
             options.connection['request_retries'], options.checkpoint, options.initial_events) == (
         'https://other:8080', 2.5, 0, False, 1, '/tmp/cp.json', 'failures')
-    assert options.filters == {'clusterId': 1, 'name': 'Create tenant'}
+    assert options.filters == {'cluster_id': 1, 'name': 'Create tenant'}
     assert [(pattern.pattern, seconds) for pattern, seconds in options.running_long] == [('^Install', 600.0)]
 
 
