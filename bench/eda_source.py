@@ -36,7 +36,7 @@ import requests
 from common import SCENARIOS, TASKS_PATH, ClockAnchor, median, percentile, simulator
 from harness import ADMIN_USER
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.event_source_loop import build_watcher, run_watcher
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_loop import build_watcher, run_watcher
 
 FROZEN_SPEED = 0.001
 QUIET_POLLS = 8

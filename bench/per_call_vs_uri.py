@@ -33,9 +33,9 @@ BLOCK_ORDER = ("uri", "module", "module", "uri", "module", "uri", "uri", "module
 PLAYBOOKS = {"ocp_task_info": "task_info_vs_uri.yml", "ocp_api": "api_vs_uri.yml"}
 # Imports worth naming when explaining a module's start-up cost (cumulative, as -X importtime says).
 NAMED_IMPORTS = ("requests", "ansible.module_utils.basic", "ansible.module_utils.urls",
-                 "ansible_collections.oceanbase.ocp.plugins.module_utils.common",
-                 "ansible_collections.oceanbase.ocp.plugins.module_utils.client",
-                 "ansible_collections.oceanbase.ocp.plugins.module_utils.api_call")
+                 "ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments",
+                 "ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client",
+                 "ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call")
 
 
 def kept_payloads(extra_vars: dict, remote_tmp: Path, module: str) -> dict[str, Path]:

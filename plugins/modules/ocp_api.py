@@ -217,9 +217,9 @@ possibly_applied:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.api_call import ApiCallFailed, call, request_errors
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client import METHODS
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
     OCP_CONNECTION_CONSTRAINTS,
     client_from_module,
     ocp_argument_spec,

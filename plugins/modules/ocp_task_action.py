@@ -183,15 +183,15 @@ trace_id:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.action_runner import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.action_run import (
     TaskTarget,
     action_argument_spec,
     action_module_constraints,
     run_action_module,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions import TASK_ACTIONS
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import client_from_module
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import TASK_ACTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
 
 def main():

@@ -214,14 +214,14 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.common import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
     client_from_module,
     fail_from_error,
     ocp_argument_spec,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.task_info import SubtaskNotFound, read_list, read_one
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks import TASK_FILTERS, TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_info import SubtaskNotFound, read_list, read_one
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TASK_FILTERS, TaskApi
 
 MAX_PAGE_SIZE = 2000
 SORT_PATTERN = re.compile(r'^[A-Za-z]+,(asc|desc)$')

@@ -259,7 +259,7 @@ warnings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import task_wait_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import task_wait_argument_spec
 
 
 def main():

@@ -23,8 +23,8 @@ from ansible_rulebook.validators import Validate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.auth import OcpAccessKeyAuth, OcpBasicAuth
-from ansible_collections.oceanbase.ocp.plugins.module_utils.event_source_options import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import OcpAccessKeyAuth, OcpBasicAuth
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import (
     CONNECTION_ENVIRONMENT,
     DEFAULTS,
     SOURCE_ARGUMENTS,

@@ -20,7 +20,7 @@ import requests
 
 from harness import ADMIN_USER
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.event_source_loop import build_watcher, run_watcher
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_loop import build_watcher, run_watcher
 
 SPEED = 20.0
 INTERVAL = 0.5

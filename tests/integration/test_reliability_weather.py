@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.timestamps import parse_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
 
 from action_helpers import FAULT_MESSAGE, create_tenant_task, failed_task, subtask_id, task_path
 from harness import basic_auth_vars, run_playbook

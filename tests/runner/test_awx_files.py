@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
 from awx_credential import credential_type_errors, inject_credential
 from awx_survey import survey_extra_vars, survey_spec_errors
 

@@ -16,6 +16,9 @@ import shutil
 import sys
 import tempfile
 
+import pytest
+import responses
+
 
 def _collection_importable():
     try:
@@ -31,3 +34,10 @@ if not _collection_importable():
     os.makedirs(os.path.join(COLLECTIONS_ROOT, "ansible_collections", "oceanbase"))
     os.symlink(COLLECTION_DIR, os.path.join(COLLECTIONS_ROOT, "ansible_collections", "oceanbase", "ocp"))
     sys.path.insert(0, COLLECTIONS_ROOT)
+
+
+@pytest.fixture
+def mocked():
+    """Scripted HTTP: a request nothing answers fails the test, and so does an answer never asked for."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock

@@ -17,7 +17,7 @@ import textwrap
 import pytest
 import yaml
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.policy import parse_policy
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOCUMENTS = ['docs/policy-cookbook.md', 'roles/task_supervisor/README.md', 'docs/quickstart.md']

@@ -10,7 +10,7 @@ import os
 
 import yaml
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.reporting import summary
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE_TASKS = os.path.join(ROOT, 'roles', 'task_supervisor', 'tasks', 'main.yml')

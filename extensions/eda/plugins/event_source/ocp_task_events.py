@@ -148,7 +148,7 @@ def _make_collection_importable():
 _make_collection_importable()
 
 # pylint: disable-next=wrong-import-position
-from ansible_collections.oceanbase.ocp.plugins.module_utils.event_source_loop import run_source  # noqa: E402
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_loop import run_source  # noqa: E402
 
 
 async def main(queue, args):

@@ -11,8 +11,8 @@ from ansible_collections.oceanbase.ocp.plugins.action.ocp_task_wait import (
     _secret_values,
     _SleepWhileTheControllerLives,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.supervisor import task_wait_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import task_wait_argument_spec
 
 
 def test_the_pause_goes_on_while_the_controller_lives_and_stops_once_it_is_gone():

@@ -1,0 +1,417 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client every module of this collection talks to OCP through.
+
+It owns what must be right once: credentials, TLS, timeouts, the response envelope, error
+mapping and retries. It knows nothing about tasks; see tasks.py for the endpoints.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import math
+import os
+import re
+import time
+import traceback
+from urllib.parse import unquote, urlsplit
+
+try:
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import (
+    CONTENT_TYPE,
+    OcpAccessKeyAuth,
+    OcpBasicAuth,
+    canonical_query,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis import (
+    connection_failure,
+    failure_kind,
+    tls_failure,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpClientError,
+    OcpConnectionError,
+    OcpUnexpectedResponseError,
+    error_from_response,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import (
+    RETRY_AFTER_MAX,
+    RetryPolicy,
+    retry_after_seconds,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.version import COLLECTION_VERSION
+
+# OCP clamps larger list pages to this size.
+MAX_PAGE_SIZE = 2000
+
+# The HTTP methods OCP's API uses. Only GET is ever sent twice (see retry.py).
+METHODS = ("GET", "POST", "PUT", "DELETE")
+# The header under which OCP logs a request; it echoes a value the client sends (FACTS.md).
+TRACE_ID_HEADER = "x-trace-id"
+
+# api_url is the OCP address; these endings mean the user pasted an API path into it.
+_API_PATH_SUFFIX = re.compile(r"/api(/v[0-9]+)?/?$")
+
+
+# What stands in for a password (or a token given as user info) when api_url is shown.
+MASK = "********"
+
+
+def _user_info_span(api_url):
+    """(start, end) of the user info in ``api_url`` (between ``scheme://``, or the start when there is
+    no scheme, and the last ``@``), or None.
+
+    Taken more widely than a URL parser would (a password holding ``/`` or ``@`` unencoded is
+    whole), since what it finds is masked: too much hidden is harmless, too little is a leak.
+    """
+    text = api_url if isinstance(api_url, str) else ""
+    scheme_end = text.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    end = text.rfind("@", start)
+    return (start, end) if end >= 0 else None
+
+
+def api_url_secrets(api_url):
+    """The password of ``api_url``'s user info (or the whole user info when it has no ``:``, as a
+    token would), raw and percent-decoded: the values a module must keep out of its output."""
+    span = _user_info_span(api_url)
+    if span is None:
+        return set()
+    user_info = api_url[span[0]:span[1]]
+    secret = user_info.partition(":")[2] if ":" in user_info else user_info
+    return set(value for value in (secret, unquote(secret)) if value)
+
+
+def masked_api_url(api_url):
+    """``api_url`` as it may be shown: a password in its user info replaced by ********."""
+    span = _user_info_span(api_url)
+    if span is None:
+        return api_url
+    user_info = api_url[span[0]:span[1]]
+    shown = user_info.partition(":")[0] + ":" + MASK if ":" in user_info else MASK
+    return api_url[:span[0]] + shown + api_url[span[1]:]
+
+
+def _validated_api_url(api_url):
+    shown = masked_api_url(api_url)
+    try:
+        parts = urlsplit(api_url or "")
+        port = parts.port  # urlsplit only checks the port when asked for it
+    except ValueError:
+        parts, port = None, None
+    if _user_info_span(api_url) is not None:
+        # Credentials in the URL would be sent as Basic auth behind the options' back, and shown
+        # wherever the URL is: they belong in username/password.
+        raise OcpClientError("api_url must not contain a user name or password; give them as username and "
+                             "password (or OCP_USERNAME and OCP_PASSWORD), got %r" % (shown,))
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise OcpClientError("api_url must be an http:// or https:// URL such as https://ocp.example.com:8080, "
+                             "got %r" % (shown,))
+    if parts.query or parts.fragment:
+        raise OcpClientError("api_url must not contain a query string or fragment, got %r" % (shown,))
+    if _API_PATH_SUFFIX.search(parts.path):
+        raise OcpClientError("api_url must be the OCP address without the API path (no /api/v2), got %r"
+                             % (shown,))
+    return api_url.rstrip("/")
+
+
+def json_body(body):
+    """``body`` as the JSON bytes to send; OcpClientError when it is not JSON.
+
+    NaN and infinities are refused: Python would write them as ``NaN``/``Infinity``, which are
+    not JSON and which OCP's parser rejects, after the request was already sent.
+    """
+    try:
+        return json.dumps(body, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
+
+
+# The two kinds of credentials, each option with the variable it falls back on.
+CREDENTIAL_KINDS = (
+    (("username", "OCP_USERNAME"), ("password", "OCP_PASSWORD")),
+    (("access_key_id", "OCP_ACCESS_KEY_ID"), ("access_key_secret", "OCP_ACCESS_KEY_SECRET")),
+)
+# The credential options whose values are secrets.
+SECRET_CREDENTIALS = ("password", "access_key_secret")
+
+
+def with_environment_credentials(params, environ=None):
+    """``params`` with the credentials the task left out taken from the non-empty OCP_* variables.
+
+    A kind of credentials the task gives (any of username/password, or of the access key's two)
+    is completed from the environment, and the other kind's variables are left alone: a task
+    with an access key next to OCP_USERNAME/OCP_PASSWORD exported in the shell, or injected by an
+    AWX credential, uses the access key. With no credentials in the task, the environment's are
+    used as they are (both kinds there is an error, named by connection_option_errors).
+    """
+    environ = os.environ if environ is None else environ
+    resolved = dict(params)
+    chosen = [kind for kind in CREDENTIAL_KINDS if any(params.get(name) for name, _variable in kind)]
+    for kind in CREDENTIAL_KINDS:
+        if chosen and kind not in chosen:
+            continue
+        for name, variable in kind:
+            if not resolved.get(name) and environ.get(variable):
+                resolved[name] = environ[variable]
+    return resolved
+
+
+def credentials_problem(username, password, access_key_id, access_key_secret):
+    """What is wrong with the credentials given (empty counts as not given), or None.
+
+    The messages name the OCP_* variables too: with AWX or CI, the credentials usually come
+    from there, not from the playbook."""
+    values = dict(username=username, password=password, access_key_id=access_key_id,
+                  access_key_secret=access_key_secret)
+    kinds_given = [kind for kind in CREDENTIAL_KINDS if any(values[name] for name, _variable in kind)]
+    if not kinds_given:
+        return ("no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
+                "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)")
+    if len(kinds_given) > 1:
+        given = [name for kind in kinds_given for name, _variable in kind if values[name]]
+        return ("give either username/password (OCP_USERNAME/OCP_PASSWORD) or access_key_id/access_key_secret "
+                "(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET), not both; got %s from the options or the environment"
+                % ", ".join(given))
+    [kind] = kinds_given
+    missing = [(name, variable) for name, variable in kind if not values[name]]
+    if missing:
+        [(name, variable)] = missing
+        (first, _first_variable), (second, _second_variable) = kind
+        present = second if name == first else first
+        return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
+                % (first, second, present, name, name, variable))
+    return None
+
+
+def _auth_from_credentials(username, password, access_key_id, access_key_secret):
+    """The auth hook for the one complete credential pair; anything else is a configuration error."""
+    problem = credentials_problem(username, password, access_key_id, access_key_secret)
+    if problem:
+        raise OcpClientError(problem)
+    if username:
+        return OcpBasicAuth(username, password)
+    return OcpAccessKeyAuth(access_key_id, access_key_secret)
+
+
+def _root_cause(error):
+    """The low-level reason behind a ``requests`` exception: requests wraps urllib3's
+    MaxRetryError, which wraps the reason, which for a proxy wraps the original error."""
+    cause = error.args[0] if getattr(error, "args", None) else None
+    for _depth in range(4):
+        inner = getattr(cause, "reason", None) or getattr(cause, "original_error", None)
+        if inner is None or inner is cause:
+            break
+        cause = inner
+    return cause
+
+
+def _may_have_reached_server(error):
+    """Whether a request that failed with ``error`` may have been received by OCP.
+
+    Only failures known to happen before anything is sent count as "no": DNS, connection refused
+    and connect timeout (to OCP or to a proxy), and the TLS handshake. Anything else may have come
+    after OCP (or a proxy, which passes it on) read the request: a read timeout, a connection
+    reset, a proxy that dropped the connection after forwarding.
+    """
+    if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+        return False
+    return not isinstance(_root_cause(error), (NewConnectionError, ConnectTimeoutError))
+
+
+class OcpClient:
+    """A connection to one OCP server, reused across requests (one ``requests.Session``).
+
+    ``request`` (and its shorthands ``get`` and ``post``) returns the decoded envelope
+    (``{"data": ..., "successful": true, ...}``) or raises an OcpError. Only GETs are retried, as
+    ``retry_policy`` says; ``sleep`` is injectable so tests never wait.
+    """
+
+    def __init__(self, api_url, username=None, password=None, access_key_id=None, access_key_secret=None,
+                 validate_certs=True, ca_path=None, request_timeout=30, retry_policy=None, sleep=time.sleep,
+                 session=None, accept_language="en-US"):
+        if not HAS_REQUESTS:
+            raise OcpClientError("the Python library requests is required to talk to OCP")
+        self.api_url = _validated_api_url(api_url)
+        self._auth = _auth_from_credentials(username, password, access_key_id, access_key_secret)
+        if request_timeout is None or not math.isfinite(request_timeout) or request_timeout <= 0:
+            raise OcpClientError("request_timeout must be a number of seconds above 0, got %r" % (request_timeout,))
+        self.request_timeout = request_timeout
+        # requests takes a CA bundle path where it takes True.
+        self._verify = (ca_path or True) if validate_certs else False
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sleep = sleep
+        # trust_env (the default) makes the session honour HTTP(S)_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE.
+        self.session = session or requests.Session()
+        self._headers = {
+            "User-Agent": "oceanbase.ocp/%s (ansible-collection) python-requests/%s"
+                          % (COLLECTION_VERSION, requests.__version__),
+            "Accept": "application/json",
+            "Accept-Language": accept_language,
+        }
+        self.last_trace_id = None
+        # The HTTP status of the last answer, None until one came.
+        self.last_status = None
+        # The envelope's timestamp of the last successful answer: OCP's own clock, which the
+        # policy of ocp_task_wait compares with task timestamps (immune to controller clock skew).
+        self.last_server_time = None
+        self.request_count = 0
+        # Whether any HTTP answer came back yet: until then a failure may be a wrong scheme or port.
+        self._answered = False
+
+    def request(self, method, path, params=None, body=None, trace_id=None):
+        """Send ``method`` (one of METHODS) to ``path`` (like ``/api/v2/tasks/instances``) with
+        query ``params`` and ``body`` (JSON-encoded; None sends no body); the envelope, which may
+        have no ``data`` key.
+
+        Only a GET is sent again after a failure; anything else is sent once, and a lost answer
+        is an ambiguous OcpConnectionError or an OcpApiError. ``trace_id`` is sent as
+        ``x-trace-id``, so that OCP logs the request under an id the caller knows even when the
+        answer is lost; ``last_trace_id`` holds it until OCP's answer names another.
+        """
+        if method not in METHODS:
+            raise OcpClientError("method must be one of %s, got %r" % (", ".join(METHODS), method))
+        return self._request(method, path, params=params, body=body, trace_id=trace_id)
+
+    def get(self, path, params=None):
+        """GET ``path`` with query ``params``; the envelope."""
+        return self._request("GET", path, params=params)
+
+    def post(self, path, body=None):
+        """POST ``body`` to ``path``; the envelope. Never retried: see OcpConnectionError.ambiguous."""
+        return self._request("POST", path, body=body)
+
+    def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """Every item of a paged list (``data.contents`` of each page), or the first ``limit``."""
+        return self.paginate_with_total(path, params, page_size, limit)[0]
+
+    def paginate_with_total(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """``(items, total)``: what ``paginate`` returns, and how many items the list holds as the
+        server counted them on the last page read (``data.page.totalElements``; None when not given),
+        so that a caller can tell a list cut short by ``limit``."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise OcpClientError("page_size must be between 1 and %d, got %r" % (MAX_PAGE_SIZE, page_size))
+        if limit is not None and limit < 0:
+            raise OcpClientError("limit must be 0 or more, got %r" % (limit,))
+        if limit is not None:
+            page_size = min(page_size, limit)
+        items = []
+        seen_ids = set()
+        total = None
+        page = 1
+        while limit is None or len(items) < limit:
+            data = self.get(path, dict(params or {}, page=page, size=page_size)).get("data") or {}
+            contents = data.get("contents") or []
+            for item in contents:
+                # A list sorted newest first shifts while we page through it: an item pushed onto
+                # the next page by a new one would otherwise be returned twice.
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id is not None:
+                    if item_id in seen_ids:
+                        continue
+                    seen_ids.add(item_id)
+                items.append(item)
+            page_info = data.get("page") or {}
+            if page_info.get("totalElements") is not None:
+                total = int(page_info["totalElements"])
+            total_pages = page_info.get("totalPages")
+            if total_pages is None:
+                last_page = len(contents) < page_size
+            else:
+                last_page = page >= int(total_pages)
+            if last_page or not contents:
+                break
+            page += 1
+        return (items if limit is None else items[:limit]), total
+
+    def _url(self, path, params):
+        if not path.startswith("/"):
+            raise OcpClientError("API paths start with '/', got %r" % (path,))
+        # The query is built here, never by requests: with access keys, OCP checks the signature
+        # against the query exactly as received, and canonical_query is what the signature covers.
+        query = canonical_query(params)
+        return self.api_url + path + ("?" + query if query else "")
+
+    def _request(self, method, path, params=None, body=None, trace_id=None):
+        url = self._url(path, params)
+        self.last_trace_id = trace_id
+        self.last_status = None
+        headers = dict(self._headers)
+        if trace_id:
+            headers[TRACE_ID_HEADER] = trace_id
+        data = None
+        if body is not None:
+            # The exact bytes sent: the AK/SK signature hashes them as the request carries them.
+            data = json_body(body)
+            headers["Content-Type"] = CONTENT_TYPE
+        retries_done = 0
+        while True:
+            self.request_count += 1
+            try:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, auth=self._auth, timeout=self.request_timeout,
+                    verify=self._verify, allow_redirects=False)
+            except requests.exceptions.SSLError as error:
+                # A certificate problem (or a server that does not speak TLS) does not go away by retrying.
+                raise OcpConnectionError(tls_failure(error, self.api_url, self._verify is not False), method, path)
+            except requests.exceptions.RequestException as error:
+                if self.retry_policy.should_retry(method, retries_done):
+                    retries_done += 1
+                    self._sleep(self.retry_policy.delay(retries_done))
+                    continue
+                reason = connection_failure(error, self.api_url, failure_kind(error, _root_cause(error)),
+                                            first_contact=not self._answered)
+                raise OcpConnectionError(reason, method, path,
+                                         ambiguous=method != "GET" and _may_have_reached_server(error))
+            except OSError as error:
+                # requests checks ca_path before connecting, and raises a bare OSError when the
+                # file is missing: nothing was sent.
+                raise OcpConnectionError(
+                    "TLS failed (%s); set ca_path to the CA that signed OCP's certificate, or "
+                    "validate_certs=false on a trusted network" % error, method, path)
+            self._answered = True
+            self.last_status = response.status_code
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if (self.retry_policy.should_retry(method, retries_done, response.status_code)
+                    and (retry_after or 0) <= RETRY_AFTER_MAX):
+                retries_done += 1
+                self._sleep(self.retry_policy.delay(retries_done, retry_after))
+                continue
+            try:
+                return self._envelope(response, method, path, trace_id)
+            except OcpUnexpectedResponseError as error:
+                # An unreadable success is as good as no answer: a GET may be sent again, like after a drop.
+                if not (error.unreadable and self.retry_policy.should_retry(method, retries_done)):
+                    raise
+                retries_done += 1
+                self._sleep(self.retry_policy.delay(retries_done))
+
+    def _envelope(self, response, method, path, sent_trace_id=None):
+        """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError.
+
+        The trace id is OCP's, or the one sent when the answer names none (a proxy's page)."""
+        if 200 <= response.status_code <= 299:
+            try:
+                envelope = response.json()
+            except ValueError:
+                envelope = None
+            if isinstance(envelope, dict) and envelope.get("successful") is True:
+                self.last_trace_id = (envelope.get("traceId") or response.headers.get("X-Trace-Id")
+                                      or sent_trace_id)
+                if isinstance(envelope.get("timestamp"), str):
+                    self.last_server_time = envelope["timestamp"]
+                return envelope
+        error = error_from_response(response, method, path)
+        error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        error.trace_id = error.trace_id or sent_trace_id
+        self.last_trace_id = error.trace_id
+        raise error

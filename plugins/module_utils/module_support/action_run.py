@@ -1,0 +1,404 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Carry out a task or subtask action for a module: read, decide, send at most once, wait, report.
+
+The decisions themselves are in actions.py; this is the part that talks to OCP and to Ansible.
+``ocp_task_action`` and ``ocp_subtask_action`` build a target (TaskTarget or SubtaskTarget) and
+hand it to ``run_action_module``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import (
+    ALREADY_DONE,
+    APPLY,
+    IMPOSSIBLE,
+    NOT_APPLICABLE,
+    SubtaskSelectionError,
+    decide_subtask_action,
+    decide_task_action,
+    expected_wait_outcomes,
+    predict_after,
+    select_subtask,
+    state_diff,
+    still_called_for,
+    subtask_action_took_effect,
+    task_action_took_effect,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
+    OCP_CONNECTION_CONSTRAINTS,
+    fail_from_error,
+    ocp_argument_spec,
+    wait_argument_spec,
+    wait_option_errors,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpApiError,
+    OcpConnectionError,
+    OcpError,
+    OcpIllegalStateError,
+    OcpPermissionError,
+    OcpServerError,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns, cause_line
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
+    TIMED_OUT,
+    TaskWaiter,
+    failed_subtasks,
+    wait_failure_message,
+)
+
+# How many trailing lines of a failed subtask's log a failure result carries.
+LOG_EXCERPT_LINES = 10
+# Answers that say the server did not carry the request out.
+NOT_CARRIED_OUT = frozenset([429, 503])
+
+
+class TaskTarget:
+    """A task action (retry, rollback) on one task."""
+
+    def __init__(self, api, action, task_id):
+        self.api = api
+        self.action = action
+        self.task_id = task_id
+
+    def select(self, task):
+        """Nothing to select within a task; returns None."""
+        return None
+
+    def decide(self, task, subtask):
+        return decide_task_action(self.action, task)
+
+    def send(self):
+        if self.action == 'retry':
+            self.api.retry_task(self.task_id)
+        else:
+            self.api.rollback_task(self.task_id)
+
+    def took_effect(self, before, after, subtask):
+        return task_action_took_effect(self.action, before, after)
+
+    def describe(self):
+        return '%s of task %s' % (self.action, self.task_id)
+
+    def target_subtask_id(self):
+        return None
+
+
+class SubtaskTarget:
+    """A subtask action (cancel, retry, skip) on the subtask of a task given by id, by name, by
+    description (which names the host of a per-host subtask), or by name and description."""
+
+    def __init__(self, api, action, task_id, subtask_id=None, subtask_name=None, name_match='exact',
+                 subtask_description=None, description_match='exact'):
+        self.api = api
+        self.action = action
+        self.task_id = task_id
+        self.subtask_id = subtask_id
+        self.subtask_name = subtask_name
+        self.name_match = name_match
+        self.subtask_description = subtask_description
+        self.description_match = description_match
+
+    def select(self, task):
+        """The subtask to act on; remembers its id, so later reads find the same one."""
+        subtask = select_subtask(task, self.subtask_id, self.subtask_name, self.name_match,
+                                 self.subtask_description, self.description_match)
+        self.subtask_id = subtask['id']
+        return subtask
+
+    def decide(self, task, subtask):
+        return decide_subtask_action(self.action, task, subtask)
+
+    def send(self):
+        getattr(self.api, '%s_subtask' % self.action)(self.task_id, self.subtask_id)
+
+    def took_effect(self, before, after, subtask):
+        later = self.select(after)
+        return subtask_action_took_effect(self.action, subtask, later)
+
+    def describe(self):
+        return '%s of subtask %s of task %s' % (self.action, self.subtask_id, self.task_id)
+
+    def target_subtask_id(self):
+        return self.subtask_id
+
+
+class ActionFailed(Exception):
+    """The module must fail: ``msg`` and the results to report with it."""
+
+    def __init__(self, msg, **results):
+        super(ActionFailed, self).__init__(msg)
+        self.msg = msg
+        self.results = results
+
+
+def _is_ambiguous(error):
+    """Whether a failed POST may still have been carried out by OCP."""
+    if isinstance(error, OcpConnectionError):
+        return error.ambiguous
+    # A 5xx may come from a proxy that passed the request on, or from OCP failing after acting;
+    # a 2xx with an unreadable body (errors.error_from_response) very likely acted.
+    return isinstance(error, OcpServerError) or getattr(error, 'ambiguous', False)
+
+
+def _latest_run_lines(log):
+    """The lines of the subtask's latest run (runs.py): an earlier run's error is not this failure's cause."""
+    return SubtaskRuns(log).latest_run_lines()
+
+
+class ActionRun:
+    """One run of an action module; ``run`` returns the results, or raises ActionFailed/OcpError."""
+
+    def __init__(self, target, client, check_mode, fail_when_not_applicable, wait, wait_timeout, wait_sleep,
+                 clock=time.monotonic, sleeper=time.sleep, diff=False):
+        self.target = target
+        self.client = client
+        self.check_mode = check_mode
+        self.diff = diff
+        self.fail_when_not_applicable = fail_when_not_applicable
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.wait_sleep = wait_sleep
+        self._clock = clock
+        self._sleeper = sleeper
+        # The trace id of the action's POST, the one worth quoting to OCP support.
+        self.action_trace_id = None
+        # The task as read right before the POST.
+        self._sent_on = None
+        self.results = dict(action=target.action, performed=False, decision=None, reason=None, wait=None)
+
+    def _read(self):
+        return self.target.api.get_task(self.target.task_id)
+
+    def _report(self, task, subtask_id=None):
+        """Set the task (and, for a subtask action, the subtask) in the results."""
+        self.results['task'] = task
+        if isinstance(self.target, SubtaskTarget):
+            self.results['subtask'] = next(
+                (s for s in task.get('subtasks') or [] if s.get('id') == self.target.subtask_id), None)
+
+    def _fail(self, msg, **results):
+        self.results.update(results)
+        self.results['trace_id'] = self.action_trace_id or self.client.last_trace_id
+        raise ActionFailed(msg, changed=self.results['performed'], **self.results)
+
+    def run(self):
+        before = self._read()
+        try:
+            subtask = self.target.select(before)
+        except SubtaskSelectionError as error:
+            self._fail('%s' % error, task=before)
+        self._report(before)
+        decision = self.target.decide(before, subtask)
+        self.results.update(decision=decision.kind, reason=decision.reason)
+
+        if decision.kind == IMPOSSIBLE:
+            self._fail(decision.reason)
+        if decision.kind == NOT_APPLICABLE and self.fail_when_not_applicable:
+            self._fail('%s (failing because fail_when_not_applicable is set)' % decision.reason)
+        if self.check_mode:
+            # Predict from the read; send nothing and wait for nothing.
+            if decision.kind == APPLY:
+                self._note_diff(before, predict_after(self.target.action, before, self.target.target_subtask_id()))
+            return self._finish(changed=decision.kind == APPLY)
+
+        after = before
+        if decision.kind == APPLY:
+            after = self._send(before, subtask)
+        if self.results['performed']:
+            self._note_diff(self._sent_on, after)
+        if self.wait and self.results['decision'] in (APPLY, ALREADY_DONE):
+            # Not after NOT_APPLICABLE: nothing was done, so there is no outcome of ours to wait for.
+            after = self._wait(after)
+        self._report(after)
+        return self._finish(changed=self.results['performed'])
+
+    def _note_diff(self, before, after):
+        if self.diff:
+            self.results['diff'] = state_diff('task %s, %s' % (self.target.task_id, self.target.describe()),
+                                              before, after)
+
+    def _finish(self, changed):
+        self.results['trace_id'] = self.action_trace_id or self.client.last_trace_id
+        return dict(changed=changed, **self.results)
+
+    def _send(self, before, subtask):
+        """Send the action once; return the task as read afterwards.
+
+        Right before the POST the task is read again: if it changed since the decision, someone
+        else acted (another fork, a supervision, a person) or OCP moved on, and the action is not
+        sent, so that two actors do not both act on one state.
+        """
+        fresh = self._read()
+        if not still_called_for(self.target.action, before, fresh, self.target.target_subtask_id()):
+            return self._someone_else_acted(fresh, 'the task changed between the read and the %s'
+                                            % (self.target.describe(),))
+        self._sent_on = before = fresh
+        subtask = self.target.select(fresh)
+        try:
+            self.target.send()
+        except OcpApiError as error:
+            if error.status not in NOT_CARRIED_OUT:
+                return self._after_send_error(error, before, subtask)
+            return self._after_not_carried_out(error, before, subtask)
+        except OcpError as error:
+            return self._after_send_error(error, before, subtask)
+        self.action_trace_id = self.client.last_trace_id
+        self.results['performed'] = True
+        return self._read()
+
+    def _after_send_error(self, error, before, subtask):
+        """What a failed POST means: nothing changed, someone else acted, or the answer was lost."""
+        if isinstance(error, OcpPermissionError):
+            self.action_trace_id = error.trace_id
+            self._fail('the OCP user lacks the TASK_MANAGER permission, which OCP requires for the %s; '
+                       'nothing was changed (%s)' % (self.target.describe(), error))
+        if isinstance(error, OcpIllegalStateError):
+            # The task moved between our read and the action: decide again from a fresh read.
+            self.action_trace_id = error.trace_id
+            return self._after_refusal(error)
+        if not _is_ambiguous(error):
+            raise error
+        return self._after_ambiguous_answer(error, before, subtask)
+
+    def _after_not_carried_out(self, error, before, subtask):
+        """429 and 503 say the server did not carry the request out (RFC 9110); a read confirms it,
+        since a proxy might answer so after forwarding it."""
+        self.action_trace_id = error.trace_id
+        try:
+            after = self._read()
+        except OcpError:
+            return self._after_ambiguous_answer(error, before, subtask)
+        if self.target.took_effect(before, after, subtask):
+            self.results.update(performed=True, reason='OCP answered HTTP %s to the %s, but reading the task again '
+                                                       'shows OCP carried it out' % (error.status,
+                                                                                     self.target.describe()))
+            return after
+        self._report(after)
+        self._fail('OCP did not take the %s (HTTP %s%s); nothing was changed: run this again later'
+                   % (self.target.describe(), error.status,
+                      ', it asked to wait %gs' % (error.retry_after,) if error.retry_after else ''))
+
+    def _after_refusal(self, error):
+        """OCP checks the state under a row lock: a refusal after our fresh read means someone else acted."""
+        after = self._read()
+        if still_called_for(self.target.action, self._sent_on, after, self.target.target_subtask_id()):
+            decision = self.target.decide(after, self.target.select(after))
+            self._report(after)
+            self._fail('OCP refused the %s: %s; the task as read now: %s'
+                       % (self.target.describe(), error, decision.reason))
+        return self._someone_else_acted(after, 'OCP refused the action because the task changed meanwhile')
+
+    def _someone_else_acted(self, after, what):
+        """Report an action not sent (or refused) because the task moved: done by someone else, not twice."""
+        decision = self.target.decide(after, self.target.select(after))
+        if decision.kind not in (ALREADY_DONE, APPLY):
+            self._report(after)
+            self._fail('%s, and now: %s' % (what, decision.reason))
+        reason = '%s: %s' % (what, decision.reason)
+        if decision.kind == APPLY:
+            reason += ('; someone else acted on it first (another fork, supervision or person), so it was not '
+                       'sent, to act at most once on one failure: run again to act on the new state')
+        self.results.update(decision=ALREADY_DONE, reason=reason)
+        return after
+
+    def _after_ambiguous_answer(self, error, before, subtask):
+        """The POST may or may not have been carried out: read again and tell, never send again."""
+        self.action_trace_id = getattr(error, 'trace_id', None)
+        try:
+            after = self._read()
+        except OcpError as read_error:
+            self._fail('the answer to the %s was lost (%s) and the task could not be read afterwards (%s); '
+                       'check the task before running this again' % (self.target.describe(), error, read_error),
+                       error_details=dict(action_error='%s' % error, read_error='%s' % read_error))
+        self._report(after)
+        if self.target.took_effect(before, after, subtask):
+            self.results.update(performed=True, reason='the answer to the %s was lost (%s), but reading the task '
+                                                       'again shows OCP carried it out'
+                                                       % (self.target.describe(), error))
+            return after
+        self._fail('the answer to the %s was lost (%s) and reading the task again shows it has not taken effect; '
+                   'it was not sent again, so that it cannot happen twice: check the task and run this again if '
+                   'needed' % (self.target.describe(), error))
+
+    def _wait(self, task):
+        waiter = TaskWaiter(self.target.api.get_task, self.wait_timeout, self.wait_sleep, clock=self._clock,
+                            sleeper=self._sleeper)
+        result = waiter.wait(self.target.task_id)
+        self.results['wait'] = dict(outcome=result.outcome, elapsed=round(result.elapsed, 3), polls=result.polls)
+        expected = expected_wait_outcomes(self.target.action, task)
+        if result.outcome in expected:
+            return result.task
+        self._report(result.task)
+        failed = self._failed_subtasks_with_logs(result.task)
+        message = wait_failure_message(result, dict((s['id'], s['cause']) for s in failed))
+        if result.outcome != TIMED_OUT:
+            message += '; expected the task to end %s' % ' or '.join(sorted(expected))
+        self._fail(message, failed_subtasks=failed, elapsed=self.results['wait']['elapsed'])
+
+    def _failed_subtasks_with_logs(self, task):
+        """The FAILED subtasks of ``task``, each with the last lines of its log."""
+        failed = []
+        for subtask in failed_subtasks(task):
+            entry = dict(subtask)
+            try:
+                lines = _latest_run_lines(self.target.api.get_subtask_log(self.target.task_id, subtask['id']))
+                cause = cause_line(lines)
+            except OcpError as error:
+                # The wait's outcome matters more than one missing log.
+                lines, cause = ['(the log could not be read: %s)' % (error,)], None
+            entry.update(log_excerpt=lines[-LOG_EXCERPT_LINES:], cause=cause)
+            failed.append(entry)
+        return failed
+
+
+def action_argument_spec(actions):
+    """The options every action module has: connection, wait, ``action`` among ``actions``,
+    ``task_id`` and ``fail_when_not_applicable``."""
+    spec = ocp_argument_spec()
+    spec.update(wait_argument_spec())
+    spec.update(
+        action=dict(type='str', required=True, choices=list(actions)),
+        task_id=dict(type='int', required=True),
+        fail_when_not_applicable=dict(type='bool', default=False),
+    )
+    return spec
+
+
+def action_module_constraints(**own):
+    """AnsibleModule keyword arguments: the connection constraints plus a module's ``own`` lists."""
+    constraints = dict((key, list(value)) for key, value in OCP_CONNECTION_CONSTRAINTS.items())
+    for key, value in own.items():
+        constraints.setdefault(key, []).extend(value)
+    return constraints
+
+
+def action_options_errors(params):
+    """What is wrong with the options every action module shares."""
+    errors = wait_option_errors(params)
+    if params['task_id'] < 1:
+        errors.append('task_id must be a positive integer, got %s' % params['task_id'])
+    return errors
+
+
+def run_action_module(module, client, target):
+    """Run ``target``'s action for ``module`` and exit or fail it accordingly."""
+    params = module.params
+    errors = action_options_errors(params)
+    if errors:
+        module.fail_json(msg='; '.join(errors))
+    run = ActionRun(target, client, module.check_mode, params['fail_when_not_applicable'], params['wait'],
+                    params['wait_timeout'], params['wait_sleep'], diff=module._diff)
+    try:
+        results = run.run()
+    except ActionFailed as failure:
+        module.fail_json(msg=failure.msg, **failure.results)
+    except OcpError as error:
+        # fail_from_error sets trace_id itself, from the error.
+        known = dict((key, value) for key, value in run.results.items() if value is not None and key != 'trace_id')
+        fail_from_error(module, error, **known)
+    module.exit_json(**results)

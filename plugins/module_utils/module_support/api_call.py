@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One call of any OCP API endpoint, as oceanbase.ocp.ocp_api makes it.
+
+What is refused before anything is sent (a path outside /api/, a query or body that cannot be
+encoded), what the result holds (OCP's ``data``, the HTTP status, the trace id and the ids of
+the tasks the answer carries), and how an answer lost after the request left is reported: as
+possibly applied, never by sending the request again.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import binascii
+import math
+import os
+import re
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import canonical_query
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS, json_body
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import error_details
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpApiError,
+    OcpClientError,
+    OcpConnectionError,
+    OcpError,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.references import task_ids_in_answer
+
+PATH_PREFIX = '/api/'
+# What a path may hold as it is written (RFC 3986 path characters): anything else, spaces and
+# non-ASCII included, must be percent-encoded by the user, so that the path signed for AK/SK is
+# the path sent, and no HTTP library re-encodes it on the way.
+_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+# Segments a server resolves against the path before them: /api/v2/../x is no longer under /api/.
+_DOT_SEGMENTS = ('.', '..')
+_PERCENT_DOT = re.compile(r'%2e', re.IGNORECASE)
+QUERY_SCALARS = (str, int, float, bool)
+
+
+def path_errors(path):
+    """What is wrong with ``path`` (a string), as messages; nothing when it can be sent."""
+    if not path.startswith(PATH_PREFIX):
+        return ['path must start with /api/ (the API path that follows api_url, such as /api/v2/tasks/instances), '
+                'got %r' % (path,)]
+    if '?' in path or '#' in path:
+        return ["path must not contain '?' or '#': give query parameters in query, got %r" % (path,)]
+    if not _PATH.fullmatch(path):
+        return ["path may hold only ASCII letters, digits, '/', the characters -._~!$&'()*+,;=:@ and percent "
+                "escapes; percent-encode anything else (spaces, non-ASCII), got %r" % (path,)]
+    segments = path.split('/')
+    if any(_PERCENT_DOT.sub('.', segment) in _DOT_SEGMENTS for segment in segments):
+        return ["path must not contain '.' or '..' segments, which OCP would resolve outside the path given, "
+                "got %r" % (path,)]
+    if '' in segments[1:-1]:
+        return ["path has an empty segment ('//'), usually from a variable that was empty, got %r" % (path,)]
+    return []
+
+
+def _query_value_error(key, value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return 'query %s is not a finite number: %r' % (key, value)
+    if not isinstance(value, QUERY_SCALARS):
+        return ('query %s must be a string, a number, a boolean or a list of those (a list is sent '
+                'comma-joined), got %r' % (key, value))
+    return None
+
+
+def query_errors(query):
+    """What is wrong with ``query`` (a dict), as messages; a None value is left out when sent."""
+    errors = []
+    for key in sorted(query, key=str):
+        value = query[key]
+        if value is None:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            error = _query_value_error(key, item)
+            if error:
+                errors.append(error)
+                break
+    return errors
+
+
+def request_errors(method, path, query, body):
+    """Everything wrong with a request, checked before any is sent."""
+    if method not in METHODS:
+        # AnsibleModule checks the choices first; this guards other callers.
+        return ['method must be one of %s, got %r' % (', '.join(METHODS), method)]
+    errors = path_errors(path) + query_errors(query or {})
+    if body is not None:
+        if method == 'GET':
+            errors.append('a GET sends no body; give its parameters in query')
+        else:
+            try:
+                json_body(body)
+            except OcpClientError as error:
+                errors.append('%s' % (error,))
+    return errors
+
+
+def new_trace_id():
+    """A trace id in OCP's own form (16 lower-case hex digits), sent as x-trace-id."""
+    return binascii.hexlify(os.urandom(8)).decode('ascii')
+
+
+def possibly_applied(method, error):
+    """Whether OCP may have carried out a request that failed with ``error``.
+
+    A GET changes nothing. Anything else may have been applied when its answer was lost: no
+    answer after the request left, a 5xx (OCP failed part-way, or a proxy gave up waiting), or
+    a success status whose body was spoiled on the way.
+    """
+    if method == 'GET':
+        return False
+    if isinstance(error, OcpConnectionError):
+        return error.ambiguous
+    if isinstance(error, OcpApiError):
+        return error.ambiguous or 500 <= (error.status or 0) <= 599
+    return False
+
+
+class ApiCallFailed(Exception):
+    """The call failed; ``result`` is the module's failure result, ``msg`` included."""
+
+    def __init__(self, result):
+        super(ApiCallFailed, self).__init__(result['msg'])
+        self.result = result
+
+
+def _failure(method, path, error, trace_id):
+    details = error_details(error)
+    # possibly_applied says it for every kind of failure; the connection error's own flag would repeat it.
+    details.pop('ambiguous', None)
+    details['trace_id'] = details['trace_id'] or trace_id
+    applied = possibly_applied(method, error)
+    if isinstance(error, OcpConnectionError):
+        # Its own advice ("check the task's state") is replaced by the fuller one below.
+        text = '%s' % (OcpConnectionError(error.reason, error.method, error.path),)
+    else:
+        text = '%s' % (error,)
+    if applied:
+        text = ('%s; OCP may have carried out %s %s although its answer was lost, and it was not sent again: '
+                'check in OCP whether it took effect before running this again (a task it started is in '
+                "OCP's task list, where oceanbase.ocp.ocp_task_info finds it by name and status; OCP logs the "
+                'request under trace id %s)' % (text, method, path, details['trace_id']))
+    return ApiCallFailed(dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied))
+
+
+def call(client, method, path, query=None, body=None, check_mode=False):
+    """Send one request through ``client`` and return the ocp_api result; ApiCallFailed otherwise.
+
+    In check mode only a GET is sent; for any other method the result says what would have
+    been sent, without the body (which often holds passwords).
+    """
+    errors = request_errors(method, path, query, body)
+    if errors:
+        raise ApiCallFailed(dict(msg='; '.join(errors)))
+    if check_mode and method != 'GET':
+        sent_body = None if body is None else json_body(body)
+        return dict(changed=True, task_ids=[], request=dict(
+            method=method, path=path, query=canonical_query(query),
+            body_bytes=None if sent_body is None else len(sent_body)))
+    trace_id = new_trace_id()
+    try:
+        envelope = client.request(method, path, params=query, body=body, trace_id=trace_id)
+    except OcpError as error:
+        raise _failure(method, path, error, client.last_trace_id or trace_id)
+    data = envelope.get('data')
+    return dict(changed=method != 'GET', data=data, status=client.last_status, trace_id=client.last_trace_id,
+                task_ids=task_ids_in_answer(data))

@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every module of this collection shares: connection options, building the client from
+them, and failing with a useful message. Documented in doc_fragments/connection.py."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import math
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import (
+    CREDENTIAL_KINDS,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    SECRET_CREDENTIALS,
+    api_url_secrets,
+    credentials_problem,
+    OcpClient,
+    with_environment_credentials,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpApiError,
+    OcpClientError,
+    OcpConnectionError,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
+
+# Splat into AnsibleModule (or ArgumentSpecValidator) next to argument_spec=ocp_argument_spec().
+# Empty on purpose: ansible-core's own messages for these constraints cannot name the OCP_*
+# variables, and count an empty variable (as AWX sets for an input left blank) as given. The
+# checks are made by connection_option_errors instead, which every module and the wait plugin call.
+OCP_CONNECTION_CONSTRAINTS = dict(required_together=[], mutually_exclusive=[], required_one_of=[])
+
+
+def env_fallback_unless_empty(*names):
+    """The first of the environment variables ``names`` set to something other than an empty string.
+
+    Like ansible-core's env_fallback, except that an empty variable counts as unset: AWX sets every
+    variable a credential type injects, empty for the inputs left blank, so one credential type
+    can carry either a password or an access key.
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def _from_env(*names):
+    return (env_fallback_unless_empty, list(names))
+
+
+def ocp_argument_spec():
+    """The connection options; a new dict each call, so a module may add its own options to it.
+
+    api_url is not ``required`` here: connection_option_errors says it is missing, naming OCP_URL."""
+    return dict(
+        api_url=dict(type="str", fallback=_from_env("OCP_URL")),
+        # The credentials' OCP_* variables are read by with_environment_credentials, not by a fallback:
+        # a kind of credentials the task gives must win over the other kind in the environment.
+        username=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        access_key_id=dict(type="str"),
+        access_key_secret=dict(type="str", no_log=True),
+        validate_certs=dict(type="bool", default=True, fallback=_from_env("OCP_VALIDATE_CERTS")),
+        ca_path=dict(type="path", fallback=_from_env("OCP_CA_PATH")),
+        request_timeout=dict(type="float", default=30, fallback=_from_env("OCP_REQUEST_TIMEOUT")),
+        request_retries=dict(type="int", default=3, fallback=_from_env("OCP_REQUEST_RETRIES")),
+    )
+
+
+def connection_environment():
+    """Each connection option and the OCP_* variable that stands in for it."""
+    found = dict((name, option["fallback"][1][0]) for name, option in ocp_argument_spec().items() if "fallback" in option)
+    found.update((name, variable) for kind in CREDENTIAL_KINDS for name, variable in kind)
+    return found
+
+
+def credential_secrets(params):
+    """The secret values among the credentials, the environment's included: never to be shown."""
+    resolved = with_environment_credentials(params)
+    return set("%s" % (resolved[name],) for name in SECRET_CREDENTIALS if resolved.get(name))
+
+
+def non_finite_number_errors(params):
+    """Each option whose value is NaN or infinite. Python's float() accepts 'nan' and 'inf', and so
+    does Ansible's float type; such a value would pass every range check (nan < 0 is false) and then
+    wait forever, or fail deep inside a library. Checks every option, so a new float option is
+    covered without being listed."""
+    return ["%s must be a finite number, got %s" % (name, value) for name, value in sorted(params.items())
+            if isinstance(value, float) and not math.isfinite(value)]
+
+
+def connection_option_errors(params):
+    """What is wrong with the options that their types alone do not catch: any number that is not
+    finite (of any option, the wait options included), a missing api_url, credentials missing, half
+    given or of both kinds, and the connection options' ranges. Every module and the wait action
+    plugin call this before anything is sent."""
+    errors = non_finite_number_errors(params)
+    params = with_environment_credentials(params)
+    if not params.get("api_url"):
+        errors.append("no api_url: give the api_url option or set the OCP_URL environment variable, "
+                      "for example https://ocp.example.com:8080")
+    problem = credentials_problem(params.get("username"), params.get("password"), params.get("access_key_id"),
+                                  params.get("access_key_secret"))
+    if problem:
+        errors.append(problem)
+    timeout, retries = params["request_timeout"], params["request_retries"]
+    if math.isfinite(timeout) and timeout <= 0:
+        errors.append("request_timeout must be a number of seconds above 0, got %s" % timeout)
+    if retries < 0:
+        errors.append("request_retries must be 0 (no retries) or more, got %s" % retries)
+    return errors
+
+
+def client_from_params(params):
+    """An OcpClient configured from validated connection options; raises OcpClientError on bad ones."""
+    params = with_environment_credentials(params)
+    return OcpClient(
+        params["api_url"],
+        username=params["username"],
+        password=params["password"],
+        access_key_id=params["access_key_id"],
+        access_key_secret=params["access_key_secret"],
+        validate_certs=params["validate_certs"],
+        ca_path=params["ca_path"],
+        request_timeout=params["request_timeout"],
+        retry_policy=RetryPolicy(max_retries=params["request_retries"]),
+    )
+
+
+def client_from_module(module):
+    """An OcpClient configured from the module's connection options; fails the module on bad ones."""
+    # A password in api_url is refused below; until then, and in the module's invocation shown
+    # at -vvv, Ansible masks it like the values of no_log options.
+    module.no_log_values.update(api_url_secrets(module.params.get("api_url")))
+    # Credentials taken from the environment are no option value Ansible knows to mask.
+    module.no_log_values.update(credential_secrets(module.params))
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    errors = connection_option_errors(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    try:
+        return client_from_params(module.params)
+    except OcpClientError as error:
+        module.fail_json(msg="%s" % error)
+
+
+def error_details(error):
+    """The structured ``error`` result of a failed module: what OCP said, and about which request."""
+    if isinstance(error, OcpApiError):
+        return dict(status=error.status, code=error.code, message=error.message, trace_id=error.trace_id,
+                    method=error.method, path=error.path)
+    if isinstance(error, OcpConnectionError):
+        return dict(status=None, code=None, message=error.reason, trace_id=None, method=error.method,
+                    path=error.path, ambiguous=error.ambiguous)
+    return dict(status=None, code=None, message="%s" % error, trace_id=None, method=None, path=None)
+
+
+def fail_from_error(module, error, **extra):
+    """Fail the module for an OcpError: a readable ``msg`` plus ``error`` and ``trace_id`` results
+    (quote the traceId to OCP support). ``extra`` adds results, such as the task as last read."""
+    details = error_details(error)
+    module.fail_json(msg="%s" % error, error=details, trace_id=details["trace_id"], **extra)
+
+
+def wait_argument_spec():
+    """The options of modules that can wait for a task to finish (doc_fragments/wait.py); a new
+    dict each call. The same names on every module, so playbooks can set them once."""
+    return dict(
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="float", default=1800),
+        wait_sleep=dict(type="float", default=5),
+    )
+
+
+def wait_option_errors(params):
+    """What is wrong with the wait options, checked before any request is sent (NaN and infinity:
+    by connection_option_errors)."""
+    errors = []
+    if params["wait_timeout"] < 0:
+        errors.append("wait_timeout must be 0 or more seconds, got %s" % params["wait_timeout"])
+    if params["wait_sleep"] <= 0:
+        # A zero pause would poll OCP in a tight loop.
+        errors.append("wait_sleep must be more than 0 seconds, got %s" % params["wait_sleep"])
+    return errors
+
+
+def task_wait_argument_spec():
+    """The options of ocp_task_wait: connection, wait_timeout/wait_sleep and its own; a new dict each call.
+
+    The action plugin validates with it, and the documentation stub declares it so that the
+    sanity tests compare it with the documentation.
+    """
+    spec = ocp_argument_spec()
+    waits = wait_argument_spec()
+    # ocp_task_wait always waits; ``wait`` belongs to the modules for which waiting is optional.
+    del waits['wait']
+    spec.update(waits)
+    spec.update(
+        tasks=dict(type='raw', required=True),
+        policy=dict(type='dict'),
+        progress_interval=dict(type='float', default=30),
+        fail_when_unsuccessful=dict(type='bool', default=True),
+    )
+    return spec

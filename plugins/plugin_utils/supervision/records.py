@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a supervision knows and remembers: per task, and about OCP not answering."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import TAKEN
+
+# Without an answer from OCP, rounds come this much further apart each time (up to max_sleep).
+OUTAGE_BACKOFF_FACTOR = 2
+
+
+def list_fingerprint(task):
+    """What the list endpoint shows of a task; a change means it is worth a detail read."""
+    return (task.get('status'), task.get('operation'), tuple(sorted(
+        (s.get('id'), s.get('status'), s.get('operation')) for s in task.get('subtasks') or [])))
+
+
+class TaskRecord(object):
+    """What the supervisor knows about one task, and what it did to it."""
+
+    def __init__(self, task_id):
+        self.task_id = task_id
+        # The last detail read (and when, in OCP's time), and the list entry of a later round.
+        self.task = None
+        self.read_at = None
+        self.listed = None
+        self.fingerprint = None
+        self.evidence = {}
+        self.outcome = None
+        self.actions = []
+        self.decisions = []
+        self.pending = []
+        self.needs_read = False
+        # When a cancel rule may next apply (OCP's time), or None: the task is read again then.
+        self.cancel_check_at = None
+        # After OCP answered 429/503 to an action: nothing is sent before this moment.
+        self.not_before = None
+        # Actions whose answer was lost while OCP could not be read: (entry, action, task before).
+        self.unconfirmed = []
+        # The actions OCP's records showed when the task was first read, and last read.
+        self.recorded_at_start = None
+        self.recorded_now = 0
+
+    @property
+    def finished(self):
+        return self.outcome is not None
+
+    @property
+    def latest(self):
+        """The freshest view of the task: its list entry when newer than the last read."""
+        if self.listed is not None:
+            return self.listed
+        return self.task or {}
+
+    @property
+    def taken(self):
+        return len([entry for entry in self.actions if entry['result'] in TAKEN])
+
+    def next_due(self):
+        """The earliest moment something is due (an action's not_before, a cancel check), or None."""
+        times = [action.not_before for action in self.pending if action.not_before is not None]
+        for moment in (self.cancel_check_at, self.not_before):
+            if moment is not None:
+                times.append(moment)
+        return min(times) if times else None
+
+
+class Outage(object):
+    """OCP not answering: since when, why, and how long to wait before the next round."""
+
+    def __init__(self, since, sleep, max_sleep):
+        self.since = since
+        self.reason = None
+        self.failures = 0
+        self._delay = sleep
+        self._max_sleep = max_sleep
+
+    def next_pause(self, retry_after):
+        pause = self._delay
+        self._delay = min(self._delay * OUTAGE_BACKOFF_FACTOR, self._max_sleep)
+        return max(pause, retry_after or 0)

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the supervisor reports: progress lines while it waits, and the result when it ends.
+
+Results read like OCP's objects, once: each task with its outcome, its state, what was done to it
+and why, and for a task that did not succeed, its failed subtasks with the log line that says why
+(and the subtasks still running, with how long, for one that timed out).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import cause_line
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import POSSIBLY_APPLIED, TAKEN, WOULD_SEND
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, parse_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
+    FAILED,
+    ROLLED_BACK,
+    SUCCEEDED,
+    TIMED_OUT,
+    explain_failed_subtask,
+    failed_subtasks,
+)
+
+NOT_FOUND = 'not_found'
+OUTCOMES = (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT, NOT_FOUND)
+LOG_EXCERPT_LINES = 10
+# A progress line names at most this many tasks, so 200 tasks do not flood the output.
+PROGRESS_MAX_TASKS = 10
+
+
+def _progress(task):
+    subtasks = task.get('subtasks') or []
+    return len([s for s in subtasks if s.get('status') == 'SUCCESSFUL']), len(subtasks)
+
+
+def _task_label(record):
+    return "task %s '%s'" % (record.task_id, record.latest.get('name') or '')
+
+
+def _counts(records, check_mode):
+    counts = dict((outcome, 0) for outcome in OUTCOMES)
+    running = []
+    for record in records:
+        if record.finished:
+            counts[record.outcome] += 1
+        elif check_mode and record.latest.get('status') == 'FAILED':
+            counts[FAILED] += 1  # nothing waited for in check mode: a FAILED task is failed, not running
+        else:
+            running.append(record)
+    return counts, running
+
+
+def progress_line(records, elapsed, check_mode=False):
+    """``after 1m05s: 2 running, ...; task 1024 'Create tenant' RUNNING 3/7; ...``."""
+    counts, running = _counts(records, check_mode)
+    taken = sum(len([a for a in record.actions if a['result'] in TAKEN]) for record in records)
+    would = sum(len([a for a in record.actions if a['result'] == WOULD_SEND]) for record in records)
+    parts = []
+    for record in running[:PROGRESS_MAX_TASKS]:
+        done, total = _progress(record.latest)
+        parts.append('%s %s %d/%d' % (_task_label(record), record.latest.get('status'), done, total))
+    if len(running) > PROGRESS_MAX_TASKS:
+        parts.append('and %d more' % (len(running) - PROGRESS_MAX_TASKS,))
+    acted = '%d action(s) would be sent' % (would,) if check_mode else '%d action(s) sent' % (taken,)
+    text = 'after %s: %d running, %d succeeded, %d failed, %d rolled back' % (
+        format_duration(elapsed), len(running), counts[SUCCEEDED], counts[FAILED], counts[ROLLED_BACK])
+    for outcome, label in ((TIMED_OUT, 'timed out'), (NOT_FOUND, 'not found')):
+        if counts[outcome]:
+            text += ', %d %s' % (counts[outcome], label)
+    text += ', ' + acted
+    return text + ('; ' + '; '.join(parts) if parts else '')
+
+
+def final_line(records, elapsed, check_mode=False):
+    """The last progress line: how the wait ended, naming what is still running when it timed out."""
+    timed_out = [record for record in records if record.outcome == TIMED_OUT]
+    if check_mode:
+        return 'checked (check mode, nothing sent) ' + progress_line(records, elapsed, check_mode)
+    if not timed_out:
+        return 'done ' + progress_line(records, elapsed)
+    lines = []
+    for record in timed_out[:PROGRESS_MAX_TASKS]:
+        running = running_subtasks(record, None)
+        what = ', '.join("'%s' running for %s" % (s['name'], format_duration(s['running_for']))
+                         if s.get('running_for') is not None else "'%s' %s" % (s['name'], s['status'])
+                         for s in running[:3])
+        lines.append('%s still %s%s' % (_task_label(record), record.latest.get('status'),
+                                        ' (%s)' % (what,) if what else ''))
+    counts, _running = _counts(records, check_mode)
+    taken = sum(record.taken for record in records)
+    more = ' and %d more' % (len(timed_out) - PROGRESS_MAX_TASKS,) if len(timed_out) > PROGRESS_MAX_TASKS else ''
+    return 'timed out after %s with %d task(s) unfinished (%d succeeded, %d failed, %d rolled back, %d action(s) ' \
+        'sent): %s%s' % (format_duration(elapsed), len(timed_out), counts[SUCCEEDED], counts[FAILED],
+                         counts[ROLLED_BACK], taken, '; '.join(lines), more)
+
+
+def running_subtasks(record, now):
+    """The subtasks of a task that were still at work when last read, with how long (when known)."""
+    found = []
+    reference = now or record.read_at
+    for subtask in record.latest.get('subtasks') or []:
+        if subtask.get('status') not in ('RUNNING', 'READY', 'CANCELING'):
+            continue
+        entry = dict(id=subtask.get('id'), name=subtask.get('name'), description=subtask.get('description'),
+                     status=subtask.get('status'), running_for=None)
+        proof = record.evidence.get(subtask.get('id')) if record.evidence else None
+        started = proof.run_started if proof is not None else None
+        if started is None and subtask.get('startTime') and reference is not None:
+            started = parse_time(subtask['startTime'], reference)
+        if started is not None and reference is not None and subtask.get('status') == 'RUNNING':
+            entry['running_for'] = max(int((reference - started).total_seconds()), 0)
+        found.append(entry)
+    return found
+
+
+def failed_subtask_entries(record, read_runs):
+    """The FAILED subtasks of a task that did not succeed, each with its cause and the end of its log.
+
+    ``read_runs(task_id, subtask)`` returns its runs.SubtaskRuns (reading.Reader reads each log once).
+    """
+    entries = []
+    for subtask in failed_subtasks(record.latest):
+        try:
+            lines = read_runs(record.task_id, subtask).latest_run_lines()
+            excerpt = lines[-LOG_EXCERPT_LINES:]
+            cause = cause_line(lines)
+        except Exception as error:  # pylint: disable=broad-except
+            # The outcome matters more than one missing log.
+            excerpt, cause = ['(the log could not be read: %s)' % (error,)], None
+        proof = record.evidence.get(subtask.get('id')) if record.evidence else None
+        entries.append(dict(id=subtask.get('id'), name=subtask.get('name'), description=subtask.get('description'),
+                            status=subtask.get('status'), operation=subtask.get('operation'),
+                            runTime=subtask.get('runTime'), attempts=proof.attempts if proof else None,
+                            cause=cause, log_excerpt=excerpt))
+    return entries
+
+
+def task_result(record, read_runs, planned):
+    task = record.latest
+    done, total = _progress(task)
+    result = dict(id=record.task_id, name=task.get('name'), outcome=record.outcome, status=task.get('status'),
+                  operation=task.get('operation'), subtasks_done=done, subtasks_total=total,
+                  actions=record.actions, decisions=record.decisions, planned=planned, failed_subtasks=[],
+                  running_subtasks=[])
+    if record.outcome == NOT_FOUND:
+        return result
+    if record.outcome != SUCCEEDED:
+        result['failed_subtasks'] = failed_subtask_entries(record, read_runs)
+    if record.outcome in (TIMED_OUT, None):
+        result['running_subtasks'] = running_subtasks(record, None)
+    return result
+
+
+def summary(tasks):
+    counts = dict((outcome, len([t for t in tasks if t['outcome'] == outcome])) for outcome in OUTCOMES)
+    counts.update(total=len(tasks), unfinished=len([t for t in tasks if t['outcome'] is None]),
+                  actions_sent=sum(len([a for a in t['actions'] if a['result'] in TAKEN]) for t in tasks),
+                  actions_possibly_applied=sum(len([a for a in t['actions'] if a['result'] == POSSIBLY_APPLIED])
+                                               for t in tasks),
+                  actions_would_send=sum(len([a for a in t['actions'] if a['result'] == WOULD_SEND]) for t in tasks))
+    return counts
+
+
+def explain(task):
+    """One explanation of why a task did not succeed: each failed subtask with its cause, then the decisions."""
+    reasons = [explain_failed_subtask(subtask, subtask.get('cause')) for subtask in task.get('failed_subtasks') or []]
+    for subtask in task.get('running_subtasks') or []:
+        if subtask.get('running_for') is not None:
+            reasons.append("subtask %s '%s' running for %s"
+                           % (subtask['id'], subtask.get('name') or '', format_duration(subtask['running_for'])))
+    reasons.extend(decision['reason'] for decision in task.get('decisions') or [])
+    return '; '.join(reasons)
+
+
+def unsuccessful_message(result):
+    """One line naming the tasks that did not succeed and why, for the failure of the plugin."""
+    parts = []
+    for task in result['tasks']:
+        if task['outcome'] == SUCCEEDED:
+            continue
+        text = "task %s '%s' %s" % (task['id'], task['name'] or '', task['outcome'] or 'unfinished')
+        if task['outcome'] == NOT_FOUND:
+            text += ' (OCP knows no task with this id)'
+        elif task.get('status'):
+            text += ' (%s/%s)' % (task['status'], task.get('operation') or 'no operation')
+        why = explain(task)
+        if why:
+            text += ': ' + why
+        parts.append(text)
+    counts = result['summary']
+    return '%d of %d task(s) did not succeed: %s' % (counts['total'] - counts[SUCCEEDED], counts['total'],
+                                                     ' | '.join(parts))

@@ -1,0 +1,494 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn what OCP shows of a task into events, each keyed on the change it reports.
+
+This is the pure half of the ``oceanbase.ocp.ocp_task_events`` source: no HTTP, no clock of its
+own. task_event_watcher.py decides what to read; this file says, from a task's list entry or
+detail read, its subtask logs and what is remembered of the task (``TaskMemory``), which events
+are due and what to remember next.
+
+Exactly once: every event has a key naming what changed (the task, the subtask and its run, the
+state), and a task's memory keeps the keys it has put. An event whose key is remembered is never
+made again, whatever is read later; the memory survives restarts in the checkpoint file.
+
+Keys (``<task id>`` first, so a task's keys go with it):
+
+- ``<task>:started``: the task started (once per task);
+- ``<task>:<subtask>:run<n>:FAILED``: run ``n`` of the subtask failed; ``n`` counts the separator
+  lines of its log, which, unlike ``runTime``, grows on every kind of retry. A log without
+  separators gives ``at<finishTime>`` instead of ``run<n>``;
+- ``<task>:<subtask>:since<startTime>:RUNNING_LONG``: that run of the subtask passed its limit;
+- ``<task>:FAILED:<finishTime>``: the task failed (again, after a retry: another finishTime);
+- ``<task>:SUCCEEDED``, ``<task>:ROLLED_BACK``: final states, once each.
+
+What happened before the source first started watching (``EventContext.watch_start``) is history:
+its keys are remembered without an event, so a source never replays OCP's past. Only with
+``initial`` (the ``initial_events: failures`` option, at the first start) do the failures a task
+shows at that moment come out, marked ``initial``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import collections
+import datetime
+import re
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import (
+    failure_lines,
+    failure_reason,
+    subtask_runs,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
+
+# The event types, the value of ``event.ocp.type`` in a rulebook.
+TASK_STARTED = 'task_started'
+SUBTASK_FAILED = 'subtask_failed'
+SUBTASK_RUNNING_LONG = 'subtask_running_long'
+TASK_FAILED = 'task_failed'
+TASK_SUCCEEDED = 'task_succeeded'
+TASK_ROLLED_BACK = 'task_rolled_back'
+OCP_UNREACHABLE = 'ocp_unreachable'
+OCP_REACHABLE = 'ocp_reachable'
+EVENT_TYPES = (TASK_STARTED, SUBTASK_FAILED, SUBTASK_RUNNING_LONG, TASK_FAILED, TASK_SUCCEEDED, TASK_ROLLED_BACK,
+               OCP_UNREACHABLE, OCP_REACHABLE)
+# Every event is one mapping under this key: rulebook conditions read ``event.ocp.type``.
+EVENT_ROOT = 'ocp'
+
+# Operations after which a subtask that looks fine may have failed on the way (FACTS.md).
+_OPERATIONS_AFTER_A_FAILURE = frozenset(['RETRY', 'SKIP', 'CANCEL', 'ROLLBACK', 'ROLLBACK_SKIP'])
+# Subtask states in which a run has ended; in the others a later read sees more.
+_RUN_ENDED = frozenset(['FAILED', 'SUCCESSFUL', 'PENDING'])
+_IPV4 = re.compile(r'(?<![0-9.])((?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3})'
+                   r'(?![0-9.])')
+_HOST_WORD = re.compile(r'\bhost\s+([A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+|[0-9A-Fa-f]*:[0-9A-Fa-f:]+)')
+
+
+class TaskEvent(collections.namedtuple('TaskEvent', ['key', 'task_id', 'payload'])):
+    """One event to put on the queue: ``payload`` is ``{"ocp": {...}}``; ``task_id`` is None for
+    the reachability events, which belong to no task."""
+
+    __slots__ = ()
+
+    @property
+    def type(self):
+        return self.payload[EVENT_ROOT]['type']
+
+
+class EventContext(collections.namedtuple('EventContext', [
+        'api_url', 'watch_start', 'observed_at', 'catch_up', 'initial', 'log_lines'])):
+    """What every event of one poll shares.
+
+    ``watch_start`` (aware datetime): when the source first started watching, by OCP's clock;
+    ``observed_at``: OCP's timestamp of the poll's answers (text, as OCP wrote it); ``catch_up``:
+    the poll is the first after a restart or an outage, so what it finds happened while nobody
+    looked; ``initial``: the first poll of a first start with ``initial_events: failures``.
+    """
+
+    __slots__ = ()
+
+    def before_watching(self, timestamp):
+        """Whether an OCP timestamp is not after the moment the source started watching (OCP showed
+        it in the first answer); an unknown time is not."""
+        if not timestamp or self.watch_start is None:
+            return False
+        try:
+            return parse_time(timestamp, self.watch_start) <= self.watch_start
+        except OcpClientError:
+            return False
+
+
+class TaskMemory:
+    """What the source remembers of one task between polls (and, in the checkpoint, restarts).
+
+    - ``listed``: the task's list entry in short (``compact_entry``), to tell what changed;
+    - ``summary``: the task fields events carry (name, cluster, tenant, type...);
+    - ``subtasks``: per subtask id (text), the ``view`` (status, operation, finishTime) of the
+      last read whose log was looked at, and ``reason``, why its last failed run failed;
+    - ``watches``: running subtasks a ``running_long`` limit applies to: when the run started;
+    - ``keys``: the keys of the events put (or passed over as history);
+    - ``finished``: the task ended for good (SUCCESSFUL, whether executed or rolled back);
+    - ``needs_read``: a poll stopped half-way through its events: read the task again.
+    """
+
+    def __init__(self, listed=None, summary=None, subtasks=None, watches=None, keys=None, finished=False,
+                 needs_read=False):
+        self.listed = listed
+        self.summary = summary or {}
+        self.subtasks = subtasks or {}
+        self.watches = watches or {}
+        self.keys = set(keys or ())
+        self.finished = finished
+        self.needs_read = needs_read
+
+    def copy(self):
+        return TaskMemory(
+            listed=self.listed, summary=dict(self.summary),
+            subtasks=dict((key, dict(value)) for key, value in self.subtasks.items()),
+            watches=dict((key, dict(value)) for key, value in self.watches.items()),
+            keys=set(self.keys), finished=self.finished, needs_read=self.needs_read)
+
+    def to_dict(self):
+        return dict(listed=self.listed, summary=self.summary, subtasks=self.subtasks, watches=self.watches,
+                    keys=sorted(self.keys), finished=self.finished, needs_read=self.needs_read)
+
+    @classmethod
+    def from_dict(cls, data):
+        if not isinstance(data, dict):
+            raise ValueError('a task memory must be a mapping')
+        return cls(listed=data.get('listed'), summary=data.get('summary'), subtasks=data.get('subtasks'),
+                   watches=data.get('watches'), keys=data.get('keys'), finished=bool(data.get('finished')),
+                   needs_read=bool(data.get('needs_read')))
+
+
+# ---------------------------------------------------------------- list entries
+
+def compact_entry(entry):
+    """What a list entry shows that matters for events, JSON-ready: status, start and finish
+    times, and each subtask's (status, operation). Equal for two entries of an unchanged task."""
+    subtasks = {}
+    for subtask in entry.get('subtasks') or []:
+        subtasks['%s' % subtask.get('id')] = [subtask.get('status'), subtask.get('operation')]
+    return dict(status=entry.get('status'), start=entry.get('startTime'), finish=entry.get('finishTime'),
+                subtasks=subtasks)
+
+
+def watch_limit(rules, subtask_name):
+    """The ``(index, pattern, seconds)`` of the first running_long rule naming the subtask, or None."""
+    for index, (pattern, seconds) in enumerate(rules or ()):
+        if pattern.search(subtask_name or ''):
+            return index, pattern.pattern, seconds
+    return None
+
+
+def watched_running(entry, rules):
+    """Ids (text) of the entry's RUNNING subtasks that a running_long rule applies to, with their
+    operations; empty when none."""
+    watched = {}
+    for subtask in entry.get('subtasks') or []:
+        if subtask.get('status') == 'RUNNING' and watch_limit(rules, subtask.get('name')) is not None:
+            watched['%s' % subtask.get('id')] = subtask.get('operation')
+    return watched
+
+
+def entry_needs_read(entry, memory, rules):
+    """Why the task's detail must be read to know its events, or None when its list entry tells
+    enough. A read is worth it only for a decision the entry cannot make: a failure (its run, its
+    log), an end (the list shows no operation, which tells a success from a rollback), a running
+    subtask under a limit (the list shows no start time)."""
+    compact = compact_entry(entry)
+    status = compact['status']
+    if memory is None:
+        if status != 'RUNNING':
+            return 'a task first seen %s' % status
+        if any(state == 'FAILED' or operation in _OPERATIONS_AFTER_A_FAILURE
+               for state, operation in compact['subtasks'].values()):
+            return 'a new task with a failure behind it'
+    else:
+        if memory.needs_read or memory.listed is None:
+            return 'left half-read by an interrupted poll'
+        if compact == memory.listed:
+            return None
+        if status != memory.listed.get('status') and status != 'RUNNING':
+            return 'now %s' % status
+        if compact.get('finish') != memory.listed.get('finish') and status == 'FAILED':
+            return 'failed again'
+        before = memory.listed.get('subtasks') or {}
+        for subtask_id, state in compact['subtasks'].items():
+            if state[0] == 'FAILED' and before.get(subtask_id) != state:
+                return 'subtask %s failed' % subtask_id
+    known = (memory.watches if memory is not None else {})
+    for subtask_id, operation in watched_running(entry, rules).items():
+        if subtask_id not in known or known[subtask_id].get('operation') != operation:
+            return 'subtask %s runs under a limit' % subtask_id
+    return None
+
+
+# ---------------------------------------------------------------- payloads
+
+def host_of(description):
+    """The host a subtask works on, as its description names it ("Install OCP agent on host
+    10.0.0.4"), or None. OCP has no field for it."""
+    if not description:
+        return None
+    address = _IPV4.search(description)
+    if address:
+        return address.group(1)
+    named = _HOST_WORD.search(description)
+    return named.group(1) if named else None
+
+
+def _scope(value):
+    if not isinstance(value, dict):
+        return None
+    return dict(id=value.get('id'), name=value.get('name'))
+
+
+def task_summary(task, earlier=None):
+    """The task fields events carry. A list entry lacks ``type`` and ``operation``: what an
+    ``earlier`` summary knew of them stays."""
+    summary = dict(earlier or {})
+    summary.update(id=task.get('id'), name=task.get('name'), status=task.get('status'),
+                   cluster=_scope(task.get('cluster')), tenant=_scope(task.get('tenant')),
+                   start_time=task.get('startTime'), finish_time=task.get('finishTime'))
+    for field, key in (('type', 'type'), ('operation', 'operation'), ('creator', 'creator'),
+                       ('prohibit_rollback', 'prohibitRollback')):
+        if key in task:
+            value = task[key]
+            summary[field] = value.get('name') if isinstance(value, dict) and field == 'creator' else value
+    return summary
+
+
+def _subtask_fields(subtask):
+    return dict(id=subtask.get('id'), name=subtask.get('name'), description=subtask.get('description'),
+                host=host_of(subtask.get('description')), status=subtask.get('status'))
+
+
+def _payload(event_type, key, context, **fields):
+    body = dict(type=event_type, key=key, api_url=context.api_url, observed_at=context.observed_at,
+                catch_up=bool(context.catch_up), initial=False)
+    body.update(fields)
+    return {EVENT_ROOT: body}
+
+
+# ---------------------------------------------------------------- events
+
+class _Collector:
+    """Events of one task in the making, and the keys to remember."""
+
+    def __init__(self, task_id, memory, context):
+        self.task_id = task_id
+        self.memory = memory
+        self.context = context
+        self.events = []
+
+    def offer(self, key, event_type, happened_at, current=False, **fields):
+        """An event for ``key`` unless it was put before or lies before the source started;
+        ``current`` marks a failure the task shows now, which ``initial`` lets through."""
+        if key in self.memory.keys:
+            return
+        self.memory.keys.add(key)
+        initial = self.context.initial and current
+        if self.context.before_watching(happened_at) and not initial:
+            return  # history: remembered, not told
+        payload = _payload(event_type, key, self.context, **fields)
+        payload[EVENT_ROOT]['initial'] = initial
+        self.events.append(TaskEvent(key, self.task_id, payload))
+
+
+def clean_success(entry):
+    """Whether a list entry shows a task that ended SUCCESSFUL by executing every subtask once:
+    all subtasks SUCCESSFUL under EXECUTE. Nothing can have failed on the way (a retry, skip or
+    cancel leaves its operation), and it is no rollback (that leaves subtasks PENDING), so the
+    entry alone tells the end, without a read."""
+    subtasks = entry.get('subtasks') or []
+    return entry.get('status') == 'SUCCESSFUL' and bool(subtasks) and all(
+        subtask.get('status') == 'SUCCESSFUL' and subtask.get('operation') == 'EXECUTE' for subtask in subtasks)
+
+
+def events_from_entry(entry, memory, context):
+    """The events a list entry gives without a read, and the task's memory: task_started for a
+    task never seen, task_succeeded for a clean success (see clean_success). Only call it for an
+    entry that entry_needs_read passed, or a clean success."""
+    memory = memory.copy() if memory is not None else TaskMemory()
+    memory.summary = task_summary(entry, memory.summary)
+    memory.listed = compact_entry(entry)
+    task_id = entry.get('id')
+    collector = _Collector(task_id, memory, context)
+    # Every task the source knows has this key (told, or taken as history): offered, it is news
+    # only for a task never seen.
+    collector.offer('%s:started' % task_id, TASK_STARTED, entry.get('startTime'), task=memory.summary)
+    if clean_success(entry):
+        memory.summary['operation'] = 'EXECUTE'
+        collector.offer('%s:SUCCEEDED' % task_id, TASK_SUCCEEDED, entry.get('finishTime'), task=memory.summary)
+        memory.finished = True
+        memory.watches = {}
+    return collector.events, memory
+
+
+def subtasks_needing_logs(task, memory):
+    """Ids of the subtasks of a detail read whose logs may show a failed run not yet accounted for:
+    a run has ended (FAILED, SUCCESSFUL, or PENDING after a rollback), the subtask failed or went
+    through an operation that follows a failure, and it changed since its log was last read."""
+    known = memory.subtasks if memory is not None else {}
+    needed = []
+    for subtask in task.get('subtasks') or []:
+        status, operation = subtask.get('status'), subtask.get('operation')
+        if status not in _RUN_ENDED:
+            continue
+        if status == 'PENDING' and operation not in ('ROLLBACK', 'ROLLBACK_SKIP'):
+            continue  # it never ran
+        if status != 'FAILED' and operation not in _OPERATIONS_AFTER_A_FAILURE:
+            continue  # its only run succeeded
+        view = [status, operation, subtask.get('finishTime')]
+        if (known.get('%s' % subtask.get('id')) or {}).get('view') == view:
+            continue
+        needed.append(subtask.get('id'))
+    return needed
+
+
+def _run_marker(run, runs, subtask):
+    if run.operation is None and len(runs) == 1:
+        # No separators to count runs by: the run's end names it.
+        return 'at%s' % (subtask.get('finishTime') or '')
+    return 'run%d' % run.number
+
+
+def _run_end(run, runs, subtask):
+    """When a run ended at the latest: the next run's start, or for the last run the subtask's finishTime."""
+    if run.number < len(runs):
+        return runs[run.number].started
+    return subtask.get('finishTime') or run.started
+
+
+def _failed_runs(collector, task, subtask, log_text, log_lines):
+    """Offer a subtask_failed event per failed run of the log; the reason of the last failure."""
+    runs = subtask_runs(log_text)
+    reason = None
+    for run in runs:
+        if not run.failed:
+            continue
+        last = run.number == len(runs)
+        current = last and subtask.get('status') == 'FAILED'
+        reason = failure_reason(run)
+        fields = _subtask_fields(subtask)
+        fields.update(operation=run.failed_operation or subtask.get('operation'), run=run.number,
+                      started=run.started, finished=subtask.get('finishTime') if last else None,
+                      reason=reason, log_excerpt=failure_lines(run, log_lines))
+        collector.offer('%s:%s:%s:FAILED' % (task.get('id'), subtask.get('id'), _run_marker(run, runs, subtask)),
+                        SUBTASK_FAILED, _run_end(run, runs, subtask), current=current,
+                        task=collector.memory.summary, subtask=fields, late=not current)
+    if not runs and subtask.get('status') == 'FAILED':
+        # An empty log: the failure is still one, named by its end.
+        fields = _subtask_fields(subtask)
+        fields.update(operation=subtask.get('operation'), run=None, started=subtask.get('startTime'),
+                      finished=subtask.get('finishTime'), reason=None, log_excerpt=[])
+        collector.offer('%s:%s:at%s:FAILED' % (task.get('id'), subtask.get('id'), subtask.get('finishTime') or ''),
+                        SUBTASK_FAILED, subtask.get('finishTime'), current=True,
+                        task=collector.memory.summary, subtask=fields, late=False)
+    return reason
+
+
+def _failed_subtasks_now(task, memory):
+    failed = []
+    for subtask in task.get('failed_subtasks') or []:
+        fields = _subtask_fields(subtask)
+        fields.update(operation=subtask.get('operation'),
+                      reason=(memory.subtasks.get('%s' % subtask.get('id')) or {}).get('reason'))
+        failed.append(fields)
+    return failed
+
+
+def events_from_read(task, memory, logs, context, rules=(), log_lines=10):
+    """The events a detail read of a task gives, and the task's memory after them.
+
+    ``task`` is normalised (tasks.py), ``memory`` what was known (None: a task never seen),
+    ``logs`` the texts of the subtasks ``subtasks_needing_logs`` named, by subtask id.
+    ``rules`` are the running_long rules ``(compiled pattern, seconds)``; the watches they call
+    for are taken from this read, which shows when each running subtask started.
+    """
+    memory = memory.copy() if memory is not None else TaskMemory()
+    memory.summary = task_summary(task, memory.summary)
+    memory.needs_read = False
+    task_id = task.get('id')
+    collector = _Collector(task_id, memory, context)
+    collector.offer('%s:started' % task_id, TASK_STARTED, task.get('startTime'), task=memory.summary)
+    for subtask in task.get('subtasks') or []:
+        subtask_id = subtask.get('id')
+        if subtask_id not in logs:
+            continue
+        reason = _failed_runs(collector, task, subtask, logs[subtask_id], log_lines)
+        known = memory.subtasks.setdefault('%s' % subtask_id, {})
+        known['view'] = [subtask.get('status'), subtask.get('operation'), subtask.get('finishTime')]
+        if reason is not None:
+            known['reason'] = reason
+    memory.watches = _watches_from_read(task, memory.watches, rules)
+    status = task.get('status')
+    if status == 'FAILED':
+        collector.offer('%s:FAILED:%s' % (task_id, task.get('finishTime') or ''), TASK_FAILED,
+                        task.get('finishTime'), current=True, task=memory.summary,
+                        failed_subtasks=_failed_subtasks_now(task, memory))
+    elif status == 'SUCCESSFUL':
+        if task.get('rolled_back'):
+            collector.offer('%s:ROLLED_BACK' % task_id, TASK_ROLLED_BACK, task.get('finishTime'), task=memory.summary)
+        else:
+            collector.offer('%s:SUCCEEDED' % task_id, TASK_SUCCEEDED, task.get('finishTime'), task=memory.summary)
+        memory.finished = True
+        memory.watches = {}
+    return collector.events, memory
+
+
+def _watches_from_read(task, watches, rules):
+    kept = {}
+    for subtask in task.get('subtasks') or []:
+        if subtask.get('status') != 'RUNNING':
+            continue
+        limit = watch_limit(rules, subtask.get('name'))
+        if limit is None:
+            continue
+        subtask_id = '%s' % subtask.get('id')
+        earlier = watches.get(subtask_id) or {}
+        since = subtask.get('startTime') or earlier.get('since')
+        kept[subtask_id] = dict(since=since, operation=subtask.get('operation'), rule=limit[0], pattern=limit[1],
+                                seconds=limit[2], name=subtask.get('name'), description=subtask.get('description'))
+    return kept
+
+
+def update_from_entry(entry, memory, rules):
+    """The memory of a task whose list entry changed in a way that needs no read."""
+    memory = memory.copy()
+    memory.listed = compact_entry(entry)
+    memory.summary = task_summary(entry, memory.summary)
+    running = watched_running(entry, rules)
+    memory.watches = dict((subtask_id, watch) for subtask_id, watch in memory.watches.items()
+                          if running.get(subtask_id) == watch.get('operation'))
+    return memory
+
+
+def running_long_events(task_id, memory, now, context):
+    """subtask_running_long events for the watched subtasks past their limit at ``now`` (an aware
+    datetime by OCP's clock), and the memory with their keys. The watches must be current: the
+    caller drops those the latest list entry no longer shows RUNNING (update_from_entry)."""
+    due = []
+    for subtask_id, watch in sorted(memory.watches.items()):
+        since = watch.get('since')
+        if not since:
+            continue
+        try:
+            running_for = (now - parse_time(since, now)).total_seconds()
+        except OcpClientError:
+            continue
+        if running_for >= watch.get('seconds', 0):
+            due.append((subtask_id, watch, running_for))
+    if not due:
+        return [], memory
+    memory = memory.copy()
+    collector = _Collector(task_id, memory, context)
+    for subtask_id, watch, running_for in due:
+        subtask = dict(id=int(subtask_id) if subtask_id.isdigit() else subtask_id, name=watch.get('name'),
+                       description=watch.get('description'), host=host_of(watch.get('description')),
+                       status='RUNNING', operation=watch.get('operation'), started=watch.get('since'))
+        collector.offer('%s:%s:since%s:RUNNING_LONG' % (task_id, subtask_id, watch.get('since')), SUBTASK_RUNNING_LONG,
+                        None, task=memory.summary, subtask=subtask, running_for=round(running_for, 3),
+                        limit=dict(pattern=watch.get('pattern'), seconds=watch.get('seconds')))
+    return collector.events, memory
+
+
+# ---------------------------------------------------------------- OCP itself
+
+def unreachable_event(context, reason, status=None, retry_after=None):
+    """ocp_unreachable: the first failed poll of an outage. ``reason`` is the client's message,
+    which names the URL and never the credentials."""
+    return TaskEvent(None, None, _payload(OCP_UNREACHABLE, None, context, reason=reason, status=status,
+                                          retry_after=retry_after))
+
+
+def reachable_event(context, down_for, failed_polls):
+    """ocp_reachable: the first successful poll after an outage."""
+    return TaskEvent(None, None, _payload(OCP_REACHABLE, None, context, down_for=round(down_for, 3),
+                                          failed_polls=failed_polls))
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)

@@ -1,0 +1,443 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One poll of OCP for the ``oceanbase.ocp.ocp_task_events`` source: what to ask, what it means.
+
+Synchronous and given everything it uses (a TaskApi or a fake, OCP's clock, a monotonic clock, a
+random source for jitter), so that tests run it without HTTP or sleeps; event_source_loop.py runs
+it in an executor thread, off the event loop.
+
+A poll:
+
+- asks one list query: the tasks that are RUNNING or FAILED (OCP serves up to 2000 a page; more
+  pages only beyond that). A task whose entry is unchanged costs nothing more;
+- every ``sweep_every`` polls (and at once after a restart or an outage) asks a second, usually
+  one-page list query, of every status, newest first, down to the newest id the last sweep saw:
+  a task that started and ended between two polls is never on the first list;
+- when tasks left that list (they ended), asks one more list query, of the SUCCESSFUL tasks that
+  ended last: an entry showing every subtask SUCCESSFUL under EXECUTE tells a clean success, with
+  no read (the list shows no operation, so a rollback or a success after a retry needs one);
+- reads in detail only a task whose entry needs it (task_events.entry_needs_read: it failed, it
+  ended other than cleanly, it runs a subtask under a ``running_long`` limit) and, once per run,
+  the log of a subtask that failed or went through a retry, skip, cancel or rollback;
+- returns a PollPlan: the events, the memory to keep once they are put, and the pause before
+  the next poll. Nothing is changed until ``commit``, so a poll interrupted while its events are
+  put (the source stopped) keeps what it put, and the next start reads again what it had not.
+
+The first start with no checkpoint only learns what OCP shows (``initial_events: failures`` also
+tells the failures it shows at that moment); the newest task id then is where sweeps start.
+
+When OCP cannot be reached (no answer, 5xx, 429 or an unreadable answer after the first good
+one), the poll is tried again after a backoff (longer each time, up to ``max_backoff``, never
+shorter than a ``Retry-After``), with one ``ocp_unreachable`` event at the start of the outage
+and one ``ocp_reachable`` at its end. Credentials or permissions OCP refuses, and a request it
+calls invalid, stop the source: waiting does not mend them.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import random as _random
+import time
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpApiError,
+    OcpAuthenticationError,
+    OcpBadRequestError,
+    OcpClientError,
+    OcpConnectionError,
+    OcpNotFoundError,
+    OcpPermissionError,
+    OcpServerError,
+    OcpUnexpectedResponseError,
+)
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
+    EventContext,
+    TaskMemory,
+    clean_success,
+    compact_entry,
+    entry_needs_read,
+    events_from_entry,
+    events_from_read,
+    reachable_event,
+    running_long_events,
+    subtasks_needing_logs,
+    task_summary,
+    unreachable_event,
+    update_from_entry,
+    utc_now,
+    watched_running,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
+
+ACTIVE_STATUSES = ['RUNNING', 'FAILED']
+# OCP clamps larger pages to this (FACTS.md, "Lists").
+LIST_PAGE_SIZE = 2000
+# A sweep usually finds a handful of new tasks: small pages keep its answer small.
+SWEEP_PAGE_SIZE = 100
+# Backoff after failed polls doubles from the poll interval; a Retry-After beyond this is not honoured
+# as such (an answer asking for hours is more likely a mistake than a plan).
+BACKOFF_FACTOR = 2.0
+RETRY_AFTER_CEILING = 3600.0
+
+
+class WatchState:
+    """What the source knows between polls; ``to_dict``/``from_dict`` for the checkpoint.
+
+    ``memory``: TaskMemory by task id; ``watch_start``: OCP's time of the first poll ever (text);
+    ``watermark``: the newest task id a sweep (or the first poll) has covered; ``restored``: read
+    from a checkpoint and not polled since. ``outage`` (not saved) describes a current outage.
+    """
+
+    def __init__(self, memory=None, watch_start=None, watermark=None, restored=False):
+        self.memory = memory or {}
+        self.watch_start = watch_start
+        self.watermark = watermark
+        self.restored = restored
+        self.outage = None
+        self.polls_since_sweep = 0
+        self.consecutive_failures = 0
+        self.ever_answered = False
+
+    def to_dict(self):
+        return dict(watch_start=self.watch_start, watermark=self.watermark,
+                    tasks=dict(('%d' % task_id, memory.to_dict()) for task_id, memory in sorted(self.memory.items())))
+
+    @classmethod
+    def from_dict(cls, data):
+        tasks = data.get('tasks') or {}
+        if not isinstance(tasks, dict):
+            raise ValueError('tasks must be a mapping')
+        memory = dict((int(task_id), TaskMemory.from_dict(value)) for task_id, value in tasks.items())
+        watermark = data.get('watermark')
+        return cls(memory=memory, watch_start=data.get('watch_start'),
+                   watermark=int(watermark) if watermark is not None else None, restored=True)
+
+
+class PollPlan:
+    """The outcome of one poll, applied by ``TaskEventWatcher.commit`` once its events are put."""
+
+    def __init__(self):
+        self.events = []
+        self.updates = {}
+        self.watch_start = None
+        self.watermark = None
+        self.swept = False
+        # A failed poll: no answer worth using; outage_began holds the outage it starts, if any.
+        self.failed = False
+        self.outage_began = None
+        self.outage_ended = False
+        self.delay = None
+        self.fatal = None
+        self.list_queries = 0
+        self.reads = 0
+        self.log_reads = 0
+
+    @property
+    def requests(self):
+        return self.list_queries + self.reads + self.log_reads
+
+
+def _is_transient(error, ever_answered):
+    """Whether a failed poll is worth trying again later, rather than a reason to stop."""
+    if isinstance(error, (OcpAuthenticationError, OcpPermissionError)):
+        return False
+    if isinstance(error, (OcpConnectionError, OcpServerError)):
+        return True
+    if isinstance(error, OcpUnexpectedResponseError):
+        # A proxy's page once OCP has answered well; before that, api_url is probably wrong.
+        return ever_answered
+    if isinstance(error, OcpApiError):
+        return error.status == 429
+    return False
+
+
+def stop_message(error):
+    """Why the source stops, in words that say what to do."""
+    if isinstance(error, OcpAuthenticationError):
+        return ('OCP refused the credentials (HTTP 401): check username/password or the access key '
+                '(OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET); the source stopped. %s' % error)
+    if isinstance(error, OcpPermissionError):
+        return ('OCP refused the request (HTTP 403): the user needs the TASK_VIEWER permission to watch tasks; '
+                'the source stopped. %s' % error)
+    return 'the source stopped: %s' % error
+
+
+class TaskEventWatcher:
+    """Polls OCP (through ``api``, a TaskApi) and plans the events; see the module docstring.
+
+    ``options`` is a SourceOptions (event_source_options.py); ``server_time()`` returns OCP's
+    timestamp of the last answer (the client's ``last_server_time``) or None; ``now()`` is the
+    fallback (an aware datetime); ``clock`` measures outages; ``random`` jitters backoffs.
+    """
+
+    def __init__(self, api, options, state=None, server_time=None, now=utc_now, clock=time.monotonic,
+                 random=_random.random):
+        self._api = api
+        self.options = options
+        self.state = state or WatchState()
+        self._server_time = server_time or (lambda: None)
+        self._now = now
+        self._clock = clock
+        self._random = random
+        self.dirty = False
+        # Whether OCP sorts the task list by finishTime (see _recently_ended).
+        self._ended_query_works = True
+
+    # ------------------------------------------------------------ polling
+
+    def poll(self):
+        plan = PollPlan()
+        try:
+            self._poll(plan)
+        except OcpClientError as error:
+            plan.events, plan.updates, plan.fatal = [], {}, 'the source stopped: %s' % error
+            return plan
+        except (OcpApiError, OcpConnectionError) as error:
+            if not _is_transient(error, self.state.ever_answered):
+                plan.events, plan.updates, plan.fatal = [], {}, stop_message(error)
+                return plan
+            return self._failed_poll(error)
+        plan.delay = self.options.interval
+        return plan
+
+    def _failed_poll(self, error):
+        plan = PollPlan()
+        plan.failed = True
+        failures = self.state.consecutive_failures + 1
+        ceiling = min(self.options.max_backoff, self.options.interval * BACKOFF_FACTOR ** (failures - 1))
+        delay = max(ceiling / 2 + self._random() * ceiling / 2, self.options.interval)
+        retry_after = getattr(error, 'retry_after', None)
+        if retry_after:
+            delay = max(delay, min(retry_after, RETRY_AFTER_CEILING))
+        plan.delay = delay
+        status = getattr(error, 'status', None)
+        reason = getattr(error, 'reason', None) or '%s' % error
+        if self.state.outage is None:
+            context = self._context(self._now().isoformat(), catch_up=False, initial=False)
+            plan.events.append(unreachable_event(context, reason, status=status, retry_after=retry_after))
+            plan.outage_began = dict(since=self._clock(), reason=reason)
+        return plan
+
+    def _context(self, observed_at, catch_up, initial):
+        watch_start = self.state.watch_start or observed_at
+        try:
+            start = parse_time(watch_start, self._now())
+        except OcpClientError:
+            start = None
+        return EventContext(api_url=self.options.shown_url, watch_start=start, observed_at=observed_at,
+                            catch_up=catch_up, initial=initial, log_lines=self.options.log_lines)
+
+    def _observed_at(self):
+        return self._server_time() or self._now().isoformat()
+
+    def _list_active(self, plan):
+        filters = dict(self.options.filters, status=ACTIVE_STATUSES)
+        entries, page = {}, 1
+        while True:
+            plan.list_queries += 1
+            tasks, page_info = self._api.list_tasks(filters, page=page, size=LIST_PAGE_SIZE, sort='id,desc')
+            for task in tasks:
+                entries.setdefault(task.get('id'), task)
+            total_pages = page_info.get('totalPages')
+            if not tasks or total_pages is None or page >= int(total_pages):
+                return entries
+            page += 1
+
+    def _newest_id(self, plan):
+        plan.list_queries += 1
+        tasks, _page = self._api.list_tasks(self.options.filters, page=1, size=1, sort='id,desc')
+        return max([task.get('id') for task in tasks] or [0])
+
+    def _sweep(self, plan, watermark):
+        """Tasks newer than ``watermark``, of any status, and the newest id seen."""
+        found, page, newest = {}, 1, watermark
+        while True:
+            plan.list_queries += 1
+            tasks, page_info = self._api.list_tasks(self.options.filters, page=page, size=SWEEP_PAGE_SIZE,
+                                                    sort='id,desc')
+            reached = False
+            for task in tasks:
+                task_id = task.get('id')
+                if task_id <= watermark:
+                    reached = True
+                    continue
+                newest = max(newest, task_id)
+                found.setdefault(task_id, task)
+            total_pages = page_info.get('totalPages')
+            last = not tasks or (total_pages is not None and page >= int(total_pages))
+            if reached or last:
+                return found, newest
+            page += 1
+
+    def _recently_ended(self, plan, task_ids):
+        """The list entries of the tasks in ``task_ids`` that OCP shows SUCCESSFUL among its most
+        recently finished: one list query instead of a read each. An OCP that refuses the sort
+        is not asked again; a task not in the page is read."""
+        if not self._ended_query_works:
+            return {}
+        filters = dict(self.options.filters, status=['SUCCESSFUL'])
+        size = min(LIST_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
+        plan.list_queries += 1
+        try:
+            tasks, _page = self._api.list_tasks(filters, page=1, size=size, sort='finishTime,desc')
+        except OcpBadRequestError:
+            self._ended_query_works = False
+            return {}
+        wanted = set(task_ids)
+        return dict((task.get('id'), task) for task in tasks if task.get('id') in wanted)
+
+    def _read(self, plan, task_id, memory):
+        """The task's detail and the logs events_from_read needs; None when OCP no longer has it."""
+        plan.reads += 1
+        try:
+            task = self._api.get_task(task_id)
+        except OcpNotFoundError:
+            return None, None
+        logs = {}
+        for subtask_id in subtasks_needing_logs(task, memory):
+            plan.log_reads += 1
+            logs[subtask_id] = self._api.get_subtask_log(task_id, subtask_id)
+        return task, logs
+
+    def _poll(self, plan):
+        state, options = self.state, self.options
+        first = state.watch_start is None
+        sweeping = options.sweep_every > 0
+        catch_up = not first and (state.restored or state.outage is not None)
+        active = self._list_active(plan)
+        observed_at = self._observed_at()
+        if first:
+            plan.watch_start = observed_at
+        context = self._context(observed_at, catch_up=catch_up,
+                                initial=first and options.initial_events == 'failures')
+        if state.outage is not None:
+            plan.outage_ended = True
+            plan.events.append(reachable_event(context, self._clock() - state.outage['since'],
+                                               state.consecutive_failures))
+        watermark, swept = state.watermark, {}
+        if sweeping and (first or watermark is None):
+            watermark = self._newest_id(plan)
+        elif sweeping and (catch_up or state.polls_since_sweep + 1 >= options.sweep_every):
+            swept, watermark = self._sweep(plan, watermark)
+            plan.swept = True
+        plan.watermark = watermark
+        rules = options.running_long
+
+        updates, task_events, to_read = plan.updates, {}, []
+        for task_id in sorted(active):
+            entry, memory = active[task_id], state.memory.get(task_id)
+            if first:
+                # What OCP shows now is the starting point, not news; a half-done earlier first
+                # poll may have left keys, which stay.
+                memory = memory.copy() if memory is not None else TaskMemory()
+                memory.listed, memory.summary = compact_entry(entry), task_summary(entry, memory.summary)
+                memory.keys.add('%s:started' % task_id)
+                updates[task_id] = memory
+                if (context.initial and entry.get('status') == 'FAILED') or watched_running(entry, rules):
+                    to_read.append((task_id, entry))
+            elif entry_needs_read(entry, memory, rules):
+                to_read.append((task_id, entry))
+            elif memory is None:
+                task_events[task_id], updates[task_id] = events_from_entry(entry, None, context)
+            elif compact_entry(entry) != memory.listed:
+                updates[task_id] = update_from_entry(entry, memory, rules)
+        # Started and ended between two polls: never on the active list.
+        ended = dict((task_id, entry) for task_id, entry in swept.items()
+                     if task_id not in active and task_id not in state.memory)
+        # Left the active list: ended (or gone). Their last entries come in one more list query.
+        left = [task_id for task_id, memory in sorted(state.memory.items())
+                if task_id not in active and not memory.finished]
+        if left and not first:
+            ended.update(self._recently_ended(plan, left))
+        for task_id in sorted(set(ended) | set(left)):
+            entry, memory = ended.get(task_id), state.memory.get(task_id)
+            if entry is not None and clean_success(entry) and (memory is None or not memory.needs_read):
+                task_events[task_id], updates[task_id] = events_from_entry(entry, memory, context)
+            else:
+                to_read.append((task_id, entry))
+
+        for task_id, entry in to_read:
+            memory = updates.get(task_id, state.memory.get(task_id))
+            task, logs = self._read(plan, task_id, memory)
+            if task is None:
+                updates[task_id] = None
+                continue
+            events, memory = events_from_read(task, memory, logs, context, rules, options.log_lines)
+            memory.listed = compact_entry(entry if entry is not None else task)
+            task_events[task_id] = task_events.get(task_id, []) + events
+            updates[task_id] = memory
+
+        now = self._server_now(observed_at)
+        for task_id in sorted(set(state.memory) | set(updates)):
+            memory = updates.get(task_id, state.memory.get(task_id))
+            if memory is None or memory.finished or not memory.watches:
+                continue
+            events, memory = running_long_events(task_id, memory, now, context)
+            if events:
+                task_events[task_id] = task_events.get(task_id, []) + events
+                updates[task_id] = memory
+
+        for task_id in sorted(task_events):
+            plan.events.extend(task_events[task_id])
+        # A finished task is forgotten once the sweeps are past its id: none will show it again.
+        for task_id in sorted(set(state.memory) | set(updates)):
+            memory = updates.get(task_id, state.memory.get(task_id))
+            if memory is not None and memory.finished and (not sweeping or task_id <= (watermark or 0)):
+                updates[task_id] = None
+
+    def _server_now(self, observed_at):
+        try:
+            return parse_time(observed_at, self._now())
+        except OcpClientError:
+            return self._now()
+
+    # ------------------------------------------------------------ committing
+
+    def commit(self, plan, emitted):
+        """Apply a plan whose first ``emitted`` events were put on the queue.
+
+        All put: everything the plan learnt is kept. Fewer (the source was stopped while putting
+        them): only the keys of the events put are kept, and their tasks are read again next time,
+        so that nothing is lost and nothing told twice.
+        """
+        state = self.state
+        if plan.fatal:
+            return
+        if plan.failed:
+            state.consecutive_failures += 1
+            if plan.outage_began is not None and emitted >= 1:
+                state.outage = plan.outage_began
+            return
+        if plan.outage_ended and emitted >= 1:
+            state.outage = None
+        if emitted < len(plan.events):
+            for event in plan.events[:emitted]:
+                if event.task_id is None:
+                    continue
+                memory = state.memory.get(event.task_id)
+                memory = memory.copy() if memory is not None else TaskMemory()
+                memory.keys.add(event.key)
+                memory.needs_read = True
+                state.memory[event.task_id] = memory
+                self.dirty = True
+            return
+        changed = bool(plan.updates) or state.restored
+        if plan.watch_start is not None and state.watch_start is None:
+            state.watch_start, changed = plan.watch_start, True
+        for task_id, memory in plan.updates.items():
+            if memory is None:
+                state.memory.pop(task_id, None)
+            else:
+                state.memory[task_id] = memory
+        if plan.watermark is not None and plan.watermark != state.watermark:
+            state.watermark, changed = plan.watermark, True
+        state.restored = False
+        state.ever_answered = True
+        state.consecutive_failures = 0
+        state.outage = None
+        state.polls_since_sweep = 0 if plan.swept else state.polls_since_sweep + 1
+        self.dirty = self.dirty or changed
+
+    def saved(self):
+        """The state was written to the checkpoint."""
+        self.dirty = False

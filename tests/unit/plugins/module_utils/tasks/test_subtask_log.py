@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a subtask's log as runs: both separator spellings, failures, skips, cancels."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import (
+    failure_lines,
+    failure_reason,
+    subtask_runs,
+)
+
+LOG = """############{EXECUTE}{2024-01-08T10:20:00.123+08:00}############
+2024-01-08 10:20:00.123 INFO [subtask-executor-3,1a2b] c.o.o.s.t.b.tenant.CreateResourcePoolTask : Start to create resource pool
+2024-01-08 10:20:02.000 ERROR [subtask-executor-3,1a2b] c.o.o.s.t.b.tenant.CreateResourcePoolTask : ERROR 4012 (HY000): Timeout
+Set state for subtask: 12, operation:EXECUTE, state: FAILED
+############{RETRY}{2024-01-08T10:21:07.123+08:00}############
+2024-01-08 10:21:07.123 INFO [subtask-executor-4,3c4d] c.o.o.s.t.b.tenant.CreateResourcePoolTask : Start to create resource pool
+2024-01-08 10:21:09.000 INFO [subtask-executor-4,3c4d] c.o.o.s.t.b.tenant.CreateResourcePoolTask : Resource pool created
+Set state for subtask: 12, operation:RETRY, state: SUCCESSFUL"""
+
+
+def test_runs_are_counted_by_their_separators():
+    runs = subtask_runs(LOG)
+    assert [(run.number, run.operation, run.started, run.failed) for run in runs] == [
+        (1, 'EXECUTE', '2024-01-08T10:20:00.123+08:00', True),
+        (2, 'RETRY', '2024-01-08T10:21:07.123+08:00', False)]
+    assert runs[0].failed_operation == 'EXECUTE'
+
+
+def test_the_separator_without_braces_around_the_operation_counts_too():
+    log = LOG.replace('{EXECUTE}', 'EXECUTE').replace('{RETRY}', 'RETRY')
+    assert [(run.operation, run.started) for run in subtask_runs(log)] == [
+        ('EXECUTE', '2024-01-08T10:20:00.123+08:00'), ('RETRY', '2024-01-08T10:21:07.123+08:00')]
+
+
+def test_a_failed_run_skipped_afterwards_stays_a_failed_run():
+    log = LOG.split('\n############{RETRY}', maxsplit=1)[0] + '\nSet state for subtask: 12, operation:SKIP, state: SUCCESSFUL'
+    runs = subtask_runs(log)
+    assert len(runs) == 1 and runs[0].failed
+    assert runs[0].states == [('EXECUTE', 'FAILED'), ('SKIP', 'SUCCESSFUL')]
+
+
+def test_a_cancelled_run_failed_under_cancel():
+    log = ('############{EXECUTE}{2024-01-08T10:20:00+08:00}############\n'
+           '2024-01-08 10:40:10.000 ERROR [x,y] c.o.Task : Subtask execution timed out after 1200 seconds, cancel it\n'
+           'Set state for subtask: 9, operation:CANCEL, state: FAILED')
+    run = subtask_runs(log)[0]
+    assert run.failed_operation == 'CANCEL'
+    assert failure_reason(run) == 'Subtask execution timed out after 1200 seconds, cancel it'
+
+
+def test_why_a_run_failed():
+    run = subtask_runs(LOG)[0]
+    assert failure_reason(run) == 'ERROR 4012 (HY000): Timeout'
+    assert failure_lines(run, 10) == LOG.splitlines()[1:3]
+    assert failure_lines(run, 1) == LOG.splitlines()[2:3]
+    assert failure_lines(run, 0) == []
+
+
+@pytest.mark.parametrize('log, runs', [('', 0), (None, 0), ('\n\n', 0), ('plain line\nanother', 1)])
+def test_logs_without_separators(log, runs):
+    found = subtask_runs(log)
+    assert len(found) == runs
+    if runs:
+        assert found[0].operation is None and failure_reason(found[0]) == 'another'
+
+
+def test_attempts_rollbacks_and_cancels_are_counted_by_the_separators():
+    from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
+    log = LOG + ('\n############{ROLLBACK}{2024-01-08T10:30:00+08:00}############\nundo'
+                 '\n############{CANCEL}{2024-01-08T10:31:00+08:00}############\nCancel subtask, id=12')
+    runs = SubtaskRuns(log)
+    assert (runs.known, runs.attempts, runs.rollbacks, runs.cancels) == (True, 2, 1, 1)
+    # The cancel belongs with the run it stopped: the latest run is the rollback.
+    assert runs.latest_operation == 'ROLLBACK' and runs.latest_started == '2024-01-08T10:30:00+08:00'
+    assert runs.latest_run_lines() == ['undo', 'Cancel subtask, id=12']
+    assert runs.key == (4, '2024-01-08T10:31:00+08:00')
+    assert not SubtaskRuns('plain line').known and SubtaskRuns('plain line').latest_run_lines() == ['plain line']

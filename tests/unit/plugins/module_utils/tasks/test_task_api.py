@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The task endpoints: paths, filters, and what each call returns."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpClientError,
+    OcpIllegalStateError,
+    OcpUnexpectedResponseError,
+)
+from ansible_collections.oceanbase.ocp.tests.unit.ocp_http_mock import TASKS, envelope, task_api
+
+
+FAILED_TASK = {"id": 1000, "status": "FAILED", "operation": "EXECUTE", "subtasks": [
+    {"id": 12, "seriesId": 2, "status": "FAILED", "paralleIdx": -1, "downstream": []},
+    {"id": 11, "seriesId": 1, "status": "SUCCESSFUL", "paralleIdx": -1, "downstream": [12]},
+]}
+
+
+@pytest.fixture
+def api():
+    return task_api()
+
+
+def test_list_tasks_sends_filters_under_ocp_names(api, mocked):
+    mocked.get(TASKS, json=envelope({"contents": [FAILED_TASK],
+                                     "page": {"number": 2, "size": 5, "totalElements": 6, "totalPages": 2}}))
+    tasks, page_info = api.list_tasks({"status": ["RUNNING", "FAILED"], "cluster_id": 1, "tenant_name": "t1",
+                                       "name": None}, page=2, size=5, sort="id,asc")
+    assert mocked.calls[0].request.url == (
+        TASKS + "?clusterId=1&page=2&size=5&sort=id%2Casc&status=RUNNING%2CFAILED&tenantName=t1")
+    assert page_info == {"number": 2, "size": 5, "totalElements": 6, "totalPages": 2}
+    assert [sub["id"] for sub in tasks[0]["subtasks"]] == [11, 12]  # normalised
+    assert tasks[0]["failed_subtasks"][0]["parallelIdx"] == -1
+
+
+def test_list_tasks_defaults(api, mocked):
+    mocked.get(TASKS, json=envelope({"contents": [], "page": {"totalPages": 0}}))
+    assert api.list_tasks({}) == ([], {"totalPages": 0})
+    assert mocked.calls[0].request.url == TASKS + "?page=1&size=10"
+
+
+@pytest.mark.parametrize("filters", [{"clusterId": 1}, {"sort": "id,desc"}])
+def test_unknown_filters_are_refused_by_option_name(api, filters):
+    with pytest.raises(OcpClientError) as raised:
+        api.list_tasks(filters)
+    assert str(raised.value) == "unknown task filter(s) %s; known: cluster_id, cluster_name, host_id, name, " \
+                                "status, tenant_id, tenant_name, type" % list(filters)[0]
+
+
+def test_list_all_tasks_pages_through(api, mocked):
+    mocked.get(TASKS, json=envelope({"contents": [{"id": 3, "status": "RUNNING"}, {"id": 2, "status": "FAILED"}],
+                                     "page": {"totalPages": 2, "totalElements": 3}}))
+    tasks, total = api.list_all_tasks({"type": "MANUAL"}, limit=2)
+    assert [(task["id"], task["finished"]) for task in tasks] == [(3, False), (2, True)]
+    assert total == 3
+    assert mocked.calls[0].request.url == TASKS + "?page=1&size=2&type=MANUAL"
+
+
+def test_list_all_tasks_sorts_every_page(api, mocked):
+    """Sorting used to be refused as an unknown filter with all pages."""
+    mocked.get(TASKS, json=envelope({"contents": [{"id": 1, "status": "FAILED"}], "page": {"totalPages": 2}}))
+    mocked.get(TASKS, json=envelope({"contents": [{"id": 2, "status": "FAILED"}], "page": {"totalPages": 2}}))
+    tasks, _total = api.list_all_tasks({"status": ["FAILED"], "cluster_id": 1}, sort="id,asc")
+    assert [task["id"] for task in tasks] == [1, 2]
+    assert [call.request.url for call in mocked.calls] == [
+        TASKS + "?clusterId=1&page=%d&size=2000&sort=id%%2Casc&status=FAILED" % page for page in (1, 2)]
+
+
+def test_get_task(api, mocked):
+    mocked.get(TASKS + "/1000", json=envelope(FAILED_TASK))
+    task = api.get_task("1000")
+    assert task["failed_subtasks"][0]["id"] == 12 and task["finished"] is True
+
+
+def test_get_task_without_data(api, mocked):
+    mocked.get(TASKS + "/1000", json=envelope())
+    with pytest.raises(OcpUnexpectedResponseError, match="no data object"):
+        api.get_task(1000)
+
+
+@pytest.mark.parametrize("bad_id", [0, -1, "1/../2", "abc", 1.5, True, None])
+def test_ids_must_be_positive_integers(api, bad_id):
+    with pytest.raises(OcpClientError, match="positive integer"):
+        api.get_task(bad_id)
+    with pytest.raises(OcpClientError, match="positive integer"):
+        api.skip_subtask(1000, bad_id)
+
+
+@pytest.mark.parametrize("data, log", [({"log": "line 1\nline 2"}, "line 1\nline 2"), ({"log": ""}, ""), ({}, "")])
+def test_get_subtask_log(api, mocked, data, log):
+    mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope(data))
+    assert api.get_subtask_log(1000, 12) == log
+
+
+def test_retry_task_returns_the_task(api, mocked):
+    mocked.post(TASKS + "/1000/retry", json=envelope(dict(FAILED_TASK, status="RUNNING", operation="RETRY")))
+    assert api.retry_task(1000)["operation"] == "RETRY"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (envelope(dict(FAILED_TASK, status="RUNNING", operation="ROLLBACK")), "ROLLBACK"),
+    (envelope(), None),
+])
+def test_rollback_task_with_or_without_data(api, mocked, answer, expected):
+    mocked.post(TASKS + "/1000/rollback", json=answer)
+    result = api.rollback_task(1000)
+    assert (result["operation"] if result else None) == expected
+
+
+def test_retry_subtask_returns_the_subtask(api, mocked):
+    mocked.post(TASKS + "/1000/subtasks/12/retry", json=envelope({"id": "12", "status": "READY", "paralleIdx": 0}))
+    assert api.retry_subtask(1000, 12) == {"id": 12, "status": "READY", "parallelIdx": 0}
+
+
+@pytest.mark.parametrize("action", ["skip", "cancel"])
+def test_subtask_actions_without_data(api, mocked, action):
+    mocked.post(TASKS + "/1000/subtasks/12/" + action, json=envelope())
+    assert getattr(api, action + "_subtask")(1000, 12) is None
+
+
+def test_illegal_action_raises_the_typed_error(api, mocked):
+    mocked.post(TASKS + "/1000/subtasks/12/cancel", status=400, json={
+        "successful": False, "error": {"code": 20003, "message": "not supported in the FAILED state"}})
+    with pytest.raises(OcpIllegalStateError):
+        api.cancel_subtask(1000, 12)
