@@ -20,18 +20,19 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import HAS_REQUESTS, api_url_secrets
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import api_url_secrets
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import HAS_REQUESTS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
-    credential_secrets,
     client_from_params,
     connection_option_errors,
-    error_details,
+    credential_secrets,
+    task_wait_argument_spec,
     wait_option_errors,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import error_details
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import unsuccessful_message
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import task_wait_argument_spec
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import Supervisor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.references import task_ids_from
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi

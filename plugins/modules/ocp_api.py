@@ -217,13 +217,9 @@ possibly_applied:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
-    OCP_CONNECTION_CONSTRAINTS,
-    client_from_module,
-    ocp_argument_spec,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module, ocp_argument_spec
 
 
 def argument_spec():
@@ -238,13 +234,9 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=OCP_CONNECTION_CONSTRAINTS['mutually_exclusive'],
-        required_together=OCP_CONNECTION_CONSTRAINTS['required_together'],
-        required_one_of=OCP_CONNECTION_CONSTRAINTS['required_one_of'],
-    )
+    # The connection options' constraints are checked by client_from_module, in messages that
+    # name the OCP_* variables.
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     # Checked before the client exists, so that bad input fails the same way with any connection options.
     errors = request_errors(params['method'], params['path'], params['query'], params['body'])

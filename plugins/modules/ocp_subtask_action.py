@@ -236,10 +236,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.action_run import (
     SubtaskTarget,
     action_argument_spec,
-    action_module_constraints,
     run_action_module,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import SUBTASK_ACTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import SUBTASK_ACTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
@@ -260,9 +259,8 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        **action_module_constraints(mutually_exclusive=[('subtask_id', 'subtask_name'),
-                                                        ('subtask_id', 'subtask_description')],
-                                    required_one_of=[('subtask_id', 'subtask_name', 'subtask_description')])
+        mutually_exclusive=[('subtask_id', 'subtask_name'), ('subtask_id', 'subtask_description')],
+        required_one_of=[('subtask_id', 'subtask_name', 'subtask_description')],
     )
     params = module.params
     if params['subtask_id'] is not None and params['subtask_id'] < 1:

@@ -186,20 +186,17 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.action_run import (
     TaskTarget,
     action_argument_spec,
-    action_module_constraints,
     run_action_module,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import TASK_ACTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import TASK_ACTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=action_argument_spec(TASK_ACTIONS),
-        supports_check_mode=True,
-        **action_module_constraints()
-    )
+    # The connection options' constraints are checked by client_from_module, in messages that
+    # name the OCP_* variables.
+    module = AnsibleModule(argument_spec=action_argument_spec(TASK_ACTIONS), supports_check_mode=True)
     client = client_from_module(module)
     target = TaskTarget(TaskApi(client), module.params['action'], module.params['task_id'])
     run_action_module(module, client, target)

@@ -214,16 +214,13 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
-    client_from_module,
-    fail_from_error,
-    ocp_argument_spec,
-)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module, ocp_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import fail_from_error
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_info import SubtaskNotFound, read_list, read_one
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TASK_FILTERS, TaskApi
-
-MAX_PAGE_SIZE = 2000
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS, ID_FILTERS, filter_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE
 SORT_PATTERN = re.compile(r'^[A-Za-z]+,(asc|desc)$')
 
 
@@ -233,27 +230,20 @@ def argument_spec():
         task_id=dict(type='int'),
         subtask_id=dict(type='int'),
         subtask_logs=dict(type='str', choices=['none', 'failed', 'all'], default='none'),
-        name=dict(type='str'),
-        status=dict(type='list', elements='str', choices=['RUNNING', 'FAILED', 'SUCCESSFUL']),
-        type=dict(type='str', choices=['MANUAL', 'SYS_ONECE', 'SCHEDULED', 'SYS_SCHEDULED']),
-        cluster_name=dict(type='str'),
-        cluster_id=dict(type='int'),
-        tenant_name=dict(type='str'),
-        tenant_id=dict(type='int'),
-        host_id=dict(type='int'),
         page=dict(type='int'),
         size=dict(type='int', default=10),
         sort=dict(type='str'),
         all_pages=dict(type='bool', default=False),
         limit=dict(type='int'),
     )
+    spec.update(filter_argument_spec())
     return spec
 
 
 def validation_errors(params):
     """What is wrong with the options that AnsibleModule cannot check itself."""
     errors = []
-    for option in ('task_id', 'subtask_id', 'cluster_id', 'tenant_id', 'host_id', 'page', 'limit'):
+    for option in ('task_id', 'subtask_id', 'page', 'limit') + ID_FILTERS:
         if params[option] is not None and params[option] < 1:
             errors.append('%s must be a positive integer, got %s' % (option, params[option]))
     if not 1 <= params['size'] <= MAX_PAGE_SIZE:
@@ -261,7 +251,7 @@ def validation_errors(params):
     if params['sort'] is not None and not SORT_PATTERN.match(params['sort']):
         errors.append("sort must look like 'field,asc' or 'field,desc', got %r" % params['sort'])
     if params['task_id'] is not None:
-        used_filters = [option for option in TASK_FILTERS if params[option] is not None]
+        used_filters = [option for option in FILTER_OPTIONS if params[option] is not None]
         if used_filters:
             errors.append('task_id reads one task and cannot be combined with the list filters: %s'
                           % ', '.join(used_filters))

@@ -24,8 +24,8 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import OcpAccessKeyAuth, OcpBasicAuth
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.options import CONNECTION_OPTIONS
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import (
-    CONNECTION_ENVIRONMENT,
     DEFAULTS,
     SOURCE_ARGUMENTS,
     client_from_options,
@@ -39,6 +39,7 @@ PLUGIN = EDA / "plugins" / "event_source" / "ocp_task_events.py"
 RULEBOOKS = sorted((EDA / "rulebooks").glob("*.yml"))
 CREDENTIAL_TYPE = EDA / "credential_types" / "ocp_eda.yml"
 DOCS = ROOT / "docs" / "eda.md"
+CONNECTION_ENVIRONMENT = tuple((option.name, option.variable) for option in CONNECTION_OPTIONS)
 CONNECTION_VARIABLES = set(variable for _name, variable in CONNECTION_ENVIRONMENT)
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2E=\n-----END CERTIFICATE-----\n"
 

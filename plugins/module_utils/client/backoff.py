@@ -1,6 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""When the client sends a request again, and how long it waits first.
+"""How long to wait before trying again: the one backoff of the collection, and when the client
+sends a request again.
+
+Backoff is used four ways: the client between retries of a GET, a wait between its polls (slowing
+down while nothing changes), a supervision while OCP does not answer, and the event source after a
+failed poll. Each is a Backoff with its own first pause, growth and ceiling.
 
 Only GETs are retried. A POST (retry, rollback, skip, cancel) that may have reached OCP must not
 be sent twice: the client raises an ambiguous OcpConnectionError and the caller re-reads the
@@ -45,6 +50,67 @@ def retry_after_seconds(value):
     return max(float(seconds), 0.0)
 
 
+# Polls of a wait come this many times further apart while nothing changes.
+POLLING_FACTOR = 1.5
+# Without an explicit cap, polling slows down to 4 times the requested interval, but not beyond
+# 30 s unless the requested interval is itself longer: OCP tasks take minutes, and noticing the
+# end of one half a minute late is the most a playbook should lose.
+DEFAULT_MAX_SLEEP_FACTOR = 4
+DEFAULT_MAX_SLEEP_CEILING = 30.0
+
+
+# Pauses stop growing after this many steps (far past any ceiling: 2 ** 64 times the first pause).
+MAX_GROWTH_STEPS = 64
+
+
+class Backoff(object):
+    """Pauses growing ``factor`` times from ``first`` up to ``longest`` seconds.
+
+    With ``jitter`` each pause is drawn between half and all of its ceiling, so that many Ansible
+    forks (or sources) waiting on one OCP do not come back in lockstep; ``floor`` is the shortest
+    pause jitter may give. A pause is never shorter than what the server asked for. ``random``
+    returns a float in [0, 1); tests pass a fixed one.
+    """
+
+    def __init__(self, first, longest, factor=2.0, jitter=False, floor=0.0, random=_random.random):
+        self.first = first
+        self.longest = longest
+        self.factor = factor
+        self.jitter = jitter
+        self.floor = floor
+        self._random = random
+
+    def pause(self, attempt, asked=None):
+        """Seconds to wait before attempt number ``attempt`` + 1 (1 after the first failure);
+        ``asked`` is what the server asked for (``Retry-After``), or None."""
+        # Past the ceiling the growth no longer matters; bounding it keeps a long outage (thousands of
+        # attempts) from overflowing a float.
+        ceiling = min(self.longest, self.first * self.factor ** min(attempt - 1, MAX_GROWTH_STEPS))
+        pause = ceiling / 2 + self._random() * ceiling / 2 if self.jitter else ceiling
+        return max(pause, self.floor, asked or 0)
+
+    def pauses(self):
+        """Yield the pauses one after the other, forever."""
+        attempt = 1
+        while True:
+            yield self.pause(attempt)
+            attempt += 1
+
+
+def default_max_sleep(sleep):
+    """The longest pause between polls when the caller gives no ``max_sleep``."""
+    return max(sleep, min(DEFAULT_MAX_SLEEP_FACTOR * sleep, DEFAULT_MAX_SLEEP_CEILING))
+
+
+def polling_delays(sleep, max_sleep, factor=POLLING_FACTOR):
+    """Yield the pauses between polls, forever: ``sleep``, then each ``factor`` times longer,
+    up to ``max_sleep`` (which is at least ``sleep``).
+
+    The deadline is not known here; the waiter shortens the last pause so it ends on time.
+    """
+    return Backoff(sleep, max_sleep, factor=factor).pauses()
+
+
 class RetryPolicy:
     """Exponential backoff with jitter, bounded by ``backoff_max``.
 
@@ -61,7 +127,7 @@ class RetryPolicy:
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self._random = random
+        self._backoff = Backoff(backoff_base, backoff_max, factor=2, jitter=True, random=random)
 
     def should_retry(self, method, retries_done, status_code=None):
         """Whether a failed request may be sent again.
@@ -79,6 +145,4 @@ class RetryPolicy:
         ``retry_after`` is what the server asked for (``Retry-After``, in seconds): the wait is
         never shorter than that.
         """
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (retry_number - 1))
-        backoff = ceiling / 2 + self._random() * ceiling / 2
-        return max(backoff, retry_after or 0)
+        return self._backoff.pause(retry_number, retry_after)

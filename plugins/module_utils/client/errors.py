@@ -5,6 +5,14 @@
 Modules catch these types instead of parsing messages: an OcpIllegalStateError means "not in
 this state", an OcpNotFoundError means "no such task", and so on. The HTTP status decides the
 type; OCP's ``error.code`` only refines a 400, because OCP versions use different numbers.
+
+What an error means for the caller is a property of the error, the same for every caller:
+
+- ``transient``: weather; OCP (or what stands before it) may answer the next time: no answer,
+  429, 5xx, or a success status whose body is unreadable.
+- ``possibly_applied``: a request other than GET that OCP may have carried out although its
+  answer is unusable (lost after it left, 5xx, a spoiled success): re-read, never send again.
+- ``not_carried_out``: 429 and 503 say the server did not handle the request (RFC 9110).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,12 +22,19 @@ __metaclass__ = type
 CODE_ILLEGAL_STATE = 20003
 CODE_ROLLBACK_PROHIBITED = 20004
 
+# Answers that say the server did not carry the request out (RFC 9110): rate limited, unavailable.
+NOT_CARRIED_OUT_STATUSES = frozenset([429, 503])
+
 # How much of a body that is not JSON we quote in a message: enough to recognise a login page.
 BODY_EXCERPT_CHARS = 200
 
 
 class OcpError(Exception):
     """Base of every error this collection's client raises."""
+
+    transient = False
+    possibly_applied = False
+    not_carried_out = False
 
 
 class OcpClientError(OcpError):
@@ -40,6 +55,13 @@ class OcpConnectionError(OcpError):
         self.method = method
         self.path = path
         self.ambiguous = ambiguous
+
+    # No answer came: the next attempt may get one.
+    transient = True
+
+    @property
+    def possibly_applied(self):
+        return self.ambiguous
 
     def __str__(self):
         text = "could not get an answer from OCP: %s (%s %s)" % (self.reason, self.method, self.path)
@@ -72,6 +94,19 @@ class OcpApiError(OcpError):
         self.path = path
         if cause is not None:
             self.cause = cause
+
+    @property
+    def transient(self):
+        return self.status == 429 or 500 <= (self.status or 0) <= 599 or self.unreadable
+
+    @property
+    def possibly_applied(self):
+        # A 5xx may come from OCP failing after acting, or from a proxy that passed the request on.
+        return self.method != "GET" and (self.ambiguous or 500 <= (self.status or 0) <= 599)
+
+    @property
+    def not_carried_out(self):
+        return self.status in NOT_CARRIED_OUT_STATUSES
 
     def __str__(self):
         text = self.cause

@@ -11,11 +11,8 @@ __metaclass__ = type
 
 import json
 import math
-import os
-import re
 import time
 import traceback
-from urllib.parse import unquote, urlsplit
 
 try:
     import requests
@@ -26,12 +23,9 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import (
-    CONTENT_TYPE,
-    OcpAccessKeyAuth,
-    OcpBasicAuth,
-    canonical_query,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import validated_api_url
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import CONTENT_TYPE, canonical_query
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.credentials import auth_from_credentials
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis import (
     connection_failure,
     failure_kind,
@@ -50,79 +44,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff impor
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.version import COLLECTION_VERSION
 
-# OCP clamps larger list pages to this size.
-MAX_PAGE_SIZE = 2000
-
 # The HTTP methods OCP's API uses. Only GET is ever sent twice (see retry.py).
 METHODS = ("GET", "POST", "PUT", "DELETE")
 # The header under which OCP logs a request; it echoes a value the client sends (FACTS.md).
 TRACE_ID_HEADER = "x-trace-id"
-
-# api_url is the OCP address; these endings mean the user pasted an API path into it.
-_API_PATH_SUFFIX = re.compile(r"/api(/v[0-9]+)?/?$")
-
-
-# What stands in for a password (or a token given as user info) when api_url is shown.
-MASK = "********"
-
-
-def _user_info_span(api_url):
-    """(start, end) of the user info in ``api_url`` (between ``scheme://``, or the start when there is
-    no scheme, and the last ``@``), or None.
-
-    Taken more widely than a URL parser would (a password holding ``/`` or ``@`` unencoded is
-    whole), since what it finds is masked: too much hidden is harmless, too little is a leak.
-    """
-    text = api_url if isinstance(api_url, str) else ""
-    scheme_end = text.find("://")
-    start = scheme_end + 3 if scheme_end >= 0 else 0
-    end = text.rfind("@", start)
-    return (start, end) if end >= 0 else None
-
-
-def api_url_secrets(api_url):
-    """The password of ``api_url``'s user info (or the whole user info when it has no ``:``, as a
-    token would), raw and percent-decoded: the values a module must keep out of its output."""
-    span = _user_info_span(api_url)
-    if span is None:
-        return set()
-    user_info = api_url[span[0]:span[1]]
-    secret = user_info.partition(":")[2] if ":" in user_info else user_info
-    return set(value for value in (secret, unquote(secret)) if value)
-
-
-def masked_api_url(api_url):
-    """``api_url`` as it may be shown: a password in its user info replaced by ********."""
-    span = _user_info_span(api_url)
-    if span is None:
-        return api_url
-    user_info = api_url[span[0]:span[1]]
-    shown = user_info.partition(":")[0] + ":" + MASK if ":" in user_info else MASK
-    return api_url[:span[0]] + shown + api_url[span[1]:]
-
-
-def _validated_api_url(api_url):
-    shown = masked_api_url(api_url)
-    try:
-        parts = urlsplit(api_url or "")
-        port = parts.port  # urlsplit only checks the port when asked for it
-    except ValueError:
-        parts, port = None, None
-    if _user_info_span(api_url) is not None:
-        # Credentials in the URL would be sent as Basic auth behind the options' back, and shown
-        # wherever the URL is: they belong in username/password.
-        raise OcpClientError("api_url must not contain a user name or password; give them as username and "
-                             "password (or OCP_USERNAME and OCP_PASSWORD), got %r" % (shown,))
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
-        raise OcpClientError("api_url must be an http:// or https:// URL such as https://ocp.example.com:8080, "
-                             "got %r" % (shown,))
-    if parts.query or parts.fragment:
-        raise OcpClientError("api_url must not contain a query string or fragment, got %r" % (shown,))
-    if _API_PATH_SUFFIX.search(parts.path):
-        raise OcpClientError("api_url must be the OCP address without the API path (no /api/v2), got %r"
-                             % (shown,))
-    return api_url.rstrip("/")
-
 
 def json_body(body):
     """``body`` as the JSON bytes to send; OcpClientError when it is not JSON.
@@ -134,73 +59,6 @@ def json_body(body):
         return json.dumps(body, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as error:
         raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
-
-
-# The two kinds of credentials, each option with the variable it falls back on.
-CREDENTIAL_KINDS = (
-    (("username", "OCP_USERNAME"), ("password", "OCP_PASSWORD")),
-    (("access_key_id", "OCP_ACCESS_KEY_ID"), ("access_key_secret", "OCP_ACCESS_KEY_SECRET")),
-)
-# The credential options whose values are secrets.
-SECRET_CREDENTIALS = ("password", "access_key_secret")
-
-
-def with_environment_credentials(params, environ=None):
-    """``params`` with the credentials the task left out taken from the non-empty OCP_* variables.
-
-    A kind of credentials the task gives (any of username/password, or of the access key's two)
-    is completed from the environment, and the other kind's variables are left alone: a task
-    with an access key next to OCP_USERNAME/OCP_PASSWORD exported in the shell, or injected by an
-    AWX credential, uses the access key. With no credentials in the task, the environment's are
-    used as they are (both kinds there is an error, named by connection_option_errors).
-    """
-    environ = os.environ if environ is None else environ
-    resolved = dict(params)
-    chosen = [kind for kind in CREDENTIAL_KINDS if any(params.get(name) for name, _variable in kind)]
-    for kind in CREDENTIAL_KINDS:
-        if chosen and kind not in chosen:
-            continue
-        for name, variable in kind:
-            if not resolved.get(name) and environ.get(variable):
-                resolved[name] = environ[variable]
-    return resolved
-
-
-def credentials_problem(username, password, access_key_id, access_key_secret):
-    """What is wrong with the credentials given (empty counts as not given), or None.
-
-    The messages name the OCP_* variables too: with AWX or CI, the credentials usually come
-    from there, not from the playbook."""
-    values = dict(username=username, password=password, access_key_id=access_key_id,
-                  access_key_secret=access_key_secret)
-    kinds_given = [kind for kind in CREDENTIAL_KINDS if any(values[name] for name, _variable in kind)]
-    if not kinds_given:
-        return ("no credentials: give username and password (or set OCP_USERNAME and OCP_PASSWORD), or "
-                "access_key_id and access_key_secret (or set OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET)")
-    if len(kinds_given) > 1:
-        given = [name for kind in kinds_given for name, _variable in kind if values[name]]
-        return ("give either username/password (OCP_USERNAME/OCP_PASSWORD) or access_key_id/access_key_secret "
-                "(OCP_ACCESS_KEY_ID/OCP_ACCESS_KEY_SECRET), not both; got %s from the options or the environment"
-                % ", ".join(given))
-    [kind] = kinds_given
-    missing = [(name, variable) for name, variable in kind if not values[name]]
-    if missing:
-        [(name, variable)] = missing
-        (first, _first_variable), (second, _second_variable) = kind
-        present = second if name == first else first
-        return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
-                % (first, second, present, name, name, variable))
-    return None
-
-
-def _auth_from_credentials(username, password, access_key_id, access_key_secret):
-    """The auth hook for the one complete credential pair; anything else is a configuration error."""
-    problem = credentials_problem(username, password, access_key_id, access_key_secret)
-    if problem:
-        raise OcpClientError(problem)
-    if username:
-        return OcpBasicAuth(username, password)
-    return OcpAccessKeyAuth(access_key_id, access_key_secret)
 
 
 def _root_cause(error):
@@ -241,8 +99,8 @@ class OcpClient:
                  session=None, accept_language="en-US"):
         if not HAS_REQUESTS:
             raise OcpClientError("the Python library requests is required to talk to OCP")
-        self.api_url = _validated_api_url(api_url)
-        self._auth = _auth_from_credentials(username, password, access_key_id, access_key_secret)
+        self.api_url = validated_api_url(api_url)
+        self._auth = auth_from_credentials(username, password, access_key_id, access_key_secret)
         if request_timeout is None or not math.isfinite(request_timeout) or request_timeout <= 0:
             raise OcpClientError("request_timeout must be a number of seconds above 0, got %r" % (request_timeout,))
         self.request_timeout = request_timeout
@@ -289,49 +147,6 @@ class OcpClient:
     def post(self, path, body=None):
         """POST ``body`` to ``path``; the envelope. Never retried: see OcpConnectionError.ambiguous."""
         return self._request("POST", path, body=body)
-
-    def paginate(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
-        """Every item of a paged list (``data.contents`` of each page), or the first ``limit``."""
-        return self.paginate_with_total(path, params, page_size, limit)[0]
-
-    def paginate_with_total(self, path, params=None, page_size=MAX_PAGE_SIZE, limit=None):
-        """``(items, total)``: what ``paginate`` returns, and how many items the list holds as the
-        server counted them on the last page read (``data.page.totalElements``; None when not given),
-        so that a caller can tell a list cut short by ``limit``."""
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise OcpClientError("page_size must be between 1 and %d, got %r" % (MAX_PAGE_SIZE, page_size))
-        if limit is not None and limit < 0:
-            raise OcpClientError("limit must be 0 or more, got %r" % (limit,))
-        if limit is not None:
-            page_size = min(page_size, limit)
-        items = []
-        seen_ids = set()
-        total = None
-        page = 1
-        while limit is None or len(items) < limit:
-            data = self.get(path, dict(params or {}, page=page, size=page_size)).get("data") or {}
-            contents = data.get("contents") or []
-            for item in contents:
-                # A list sorted newest first shifts while we page through it: an item pushed onto
-                # the next page by a new one would otherwise be returned twice.
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if item_id is not None:
-                    if item_id in seen_ids:
-                        continue
-                    seen_ids.add(item_id)
-                items.append(item)
-            page_info = data.get("page") or {}
-            if page_info.get("totalElements") is not None:
-                total = int(page_info["totalElements"])
-            total_pages = page_info.get("totalPages")
-            if total_pages is None:
-                last_page = len(contents) < page_size
-            else:
-                last_page = page >= int(total_pages)
-            if last_page or not contents:
-                break
-            page += 1
-        return (items if limit is None else items[:limit]), total
 
     def _url(self, path, params):
         if not path.startswith("/"):

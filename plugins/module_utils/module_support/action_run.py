@@ -12,49 +12,39 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import (
-    ALREADY_DONE,
-    APPLY,
-    IMPOSSIBLE,
-    NOT_APPLICABLE,
-    SubtaskSelectionError,
-    decide_subtask_action,
-    decide_task_action,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects import (
     expected_wait_outcomes,
     predict_after,
-    select_subtask,
     state_diff,
     still_called_for,
     subtask_action_took_effect,
     task_action_took_effect,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import decide_subtask_action, decide_task_action
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.selection import SubtaskSelectionError, select_subtask
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpApiError,
+    OcpError,
+    OcpIllegalStateError,
+    OcpPermissionError,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
-    OCP_CONNECTION_CONSTRAINTS,
-    fail_from_error,
     ocp_argument_spec,
     wait_argument_spec,
     wait_option_errors,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
-    OcpApiError,
-    OcpConnectionError,
-    OcpError,
-    OcpIllegalStateError,
-    OcpPermissionError,
-    OcpServerError,
-)
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns, cause_line
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import fail_from_error
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import TaskWaiter, wait_failure_message
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import LOG_EXCERPT_LINES, SubtaskRuns, cause_line
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    ALREADY_DONE,
+    APPLY,
+    IMPOSSIBLE,
+    NOT_APPLICABLE,
+    RETRY_ACTION,
     TIMED_OUT,
-    TaskWaiter,
-    failed_subtasks,
-    wait_failure_message,
 )
-
-# How many trailing lines of a failed subtask's log a failure result carries.
-LOG_EXCERPT_LINES = 10
-# Answers that say the server did not carry the request out.
-NOT_CARRIED_OUT = frozenset([429, 503])
 
 
 class TaskTarget:
@@ -73,7 +63,7 @@ class TaskTarget:
         return decide_task_action(self.action, task)
 
     def send(self):
-        if self.action == 'retry':
+        if self.action == RETRY_ACTION:
             self.api.retry_task(self.task_id)
         else:
             self.api.rollback_task(self.task_id)
@@ -134,15 +124,6 @@ class ActionFailed(Exception):
         super(ActionFailed, self).__init__(msg)
         self.msg = msg
         self.results = results
-
-
-def _is_ambiguous(error):
-    """Whether a failed POST may still have been carried out by OCP."""
-    if isinstance(error, OcpConnectionError):
-        return error.ambiguous
-    # A 5xx may come from a proxy that passed the request on, or from OCP failing after acting;
-    # a 2xx with an unreadable body (errors.error_from_response) very likely acted.
-    return isinstance(error, OcpServerError) or getattr(error, 'ambiguous', False)
 
 
 def _latest_run_lines(log):
@@ -242,7 +223,7 @@ class ActionRun:
         try:
             self.target.send()
         except OcpApiError as error:
-            if error.status not in NOT_CARRIED_OUT:
+            if not error.not_carried_out:
                 return self._after_send_error(error, before, subtask)
             return self._after_not_carried_out(error, before, subtask)
         except OcpError as error:
@@ -261,7 +242,7 @@ class ActionRun:
             # The task moved between our read and the action: decide again from a fresh read.
             self.action_trace_id = error.trace_id
             return self._after_refusal(error)
-        if not _is_ambiguous(error):
+        if not error.possibly_applied:
             raise error
         return self._after_ambiguous_answer(error, before, subtask)
 
@@ -367,14 +348,6 @@ def action_argument_spec(actions):
         fail_when_not_applicable=dict(type='bool', default=False),
     )
     return spec
-
-
-def action_module_constraints(**own):
-    """AnsibleModule keyword arguments: the connection constraints plus a module's ``own`` lists."""
-    constraints = dict((key, list(value)) for key, value in OCP_CONNECTION_CONSTRAINTS.items())
-    for key, value in own.items():
-        constraints.setdefault(key, []).extend(value)
-    return constraints
 
 
 def action_options_errors(params):

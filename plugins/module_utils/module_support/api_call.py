@@ -18,9 +18,8 @@ import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import canonical_query
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS, json_body
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import error_details
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import error_details
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
-    OcpApiError,
     OcpClientError,
     OcpConnectionError,
     OcpError,
@@ -104,22 +103,6 @@ def new_trace_id():
     return binascii.hexlify(os.urandom(8)).decode('ascii')
 
 
-def possibly_applied(method, error):
-    """Whether OCP may have carried out a request that failed with ``error``.
-
-    A GET changes nothing. Anything else may have been applied when its answer was lost: no
-    answer after the request left, a 5xx (OCP failed part-way, or a proxy gave up waiting), or
-    a success status whose body was spoiled on the way.
-    """
-    if method == 'GET':
-        return False
-    if isinstance(error, OcpConnectionError):
-        return error.ambiguous
-    if isinstance(error, OcpApiError):
-        return error.ambiguous or 500 <= (error.status or 0) <= 599
-    return False
-
-
 class ApiCallFailed(Exception):
     """The call failed; ``result`` is the module's failure result, ``msg`` included."""
 
@@ -133,7 +116,7 @@ def _failure(method, path, error, trace_id):
     # possibly_applied says it for every kind of failure; the connection error's own flag would repeat it.
     details.pop('ambiguous', None)
     details['trace_id'] = details['trace_id'] or trace_id
-    applied = possibly_applied(method, error)
+    applied = error.possibly_applied
     if isinstance(error, OcpConnectionError):
         # Its own advice ("check the task's state") is replaced by the fuller one below.
         text = '%s' % (OcpConnectionError(error.reason, error.method, error.path),)

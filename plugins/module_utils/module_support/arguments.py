@@ -12,28 +12,23 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import (
-    CREDENTIAL_KINDS,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    SECRET_CREDENTIALS,
-    api_url_secrets,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import api_url_secrets
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.credentials import (
     credentials_problem,
-    OcpClient,
     with_environment_credentials,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
-    OcpApiError,
-    OcpClientError,
-    OcpConnectionError,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    OcpClient,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
-
-# Splat into AnsibleModule (or ArgumentSpecValidator) next to argument_spec=ocp_argument_spec().
-# Empty on purpose: ansible-core's own messages for these constraints cannot name the OCP_*
-# variables, and count an empty variable (as AWX sets for an input left blank) as given. The
-# checks are made by connection_option_errors instead, which every module and the wait plugin call.
-OCP_CONNECTION_CONSTRAINTS = dict(required_together=[], mutually_exclusive=[], required_one_of=[])
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.options import (
+    CONNECTION_OPTIONS,
+    CREDENTIAL_OPTIONS,
+    SECRET_OPTIONS,
+)
 
 
 def env_fallback_unless_empty(*names):
@@ -54,35 +49,28 @@ def _from_env(*names):
 
 
 def ocp_argument_spec():
-    """The connection options; a new dict each call, so a module may add its own options to it.
+    """The connection options (client/options.py); a new dict each call, so a module may add its own.
 
-    api_url is not ``required`` here: connection_option_errors says it is missing, naming OCP_URL."""
-    return dict(
-        api_url=dict(type="str", fallback=_from_env("OCP_URL")),
-        # The credentials' OCP_* variables are read by with_environment_credentials, not by a fallback:
-        # a kind of credentials the task gives must win over the other kind in the environment.
-        username=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        access_key_id=dict(type="str"),
-        access_key_secret=dict(type="str", no_log=True),
-        validate_certs=dict(type="bool", default=True, fallback=_from_env("OCP_VALIDATE_CERTS")),
-        ca_path=dict(type="path", fallback=_from_env("OCP_CA_PATH")),
-        request_timeout=dict(type="float", default=30, fallback=_from_env("OCP_REQUEST_TIMEOUT")),
-        request_retries=dict(type="int", default=3, fallback=_from_env("OCP_REQUEST_RETRIES")),
-    )
-
-
-def connection_environment():
-    """Each connection option and the OCP_* variable that stands in for it."""
-    found = dict((name, option["fallback"][1][0]) for name, option in ocp_argument_spec().items() if "fallback" in option)
-    found.update((name, variable) for kind in CREDENTIAL_KINDS for name, variable in kind)
-    return found
+    api_url is not ``required`` here: connection_option_errors says it is missing, naming OCP_URL.
+    The credentials' OCP_* variables are read by with_environment_credentials, not by a fallback: a
+    kind of credentials the task gives must win over the other kind in the environment."""
+    spec = {}
+    for option in CONNECTION_OPTIONS:
+        entry = dict(type=option.type)
+        if option.default is not None:
+            entry['default'] = option.default
+        if option.secret:
+            entry['no_log'] = True
+        if option.name not in CREDENTIAL_OPTIONS:
+            entry['fallback'] = _from_env(option.variable)
+        spec[option.name] = entry
+    return spec
 
 
 def credential_secrets(params):
     """The secret values among the credentials, the environment's included: never to be shown."""
     resolved = with_environment_credentials(params)
-    return set("%s" % (resolved[name],) for name in SECRET_CREDENTIALS if resolved.get(name))
+    return set("%s" % (resolved[name],) for name in SECRET_OPTIONS if resolved.get(name))
 
 
 def non_finite_number_errors(params):
@@ -148,24 +136,6 @@ def client_from_module(module):
         return client_from_params(module.params)
     except OcpClientError as error:
         module.fail_json(msg="%s" % error)
-
-
-def error_details(error):
-    """The structured ``error`` result of a failed module: what OCP said, and about which request."""
-    if isinstance(error, OcpApiError):
-        return dict(status=error.status, code=error.code, message=error.message, trace_id=error.trace_id,
-                    method=error.method, path=error.path)
-    if isinstance(error, OcpConnectionError):
-        return dict(status=None, code=None, message=error.reason, trace_id=None, method=error.method,
-                    path=error.path, ambiguous=error.ambiguous)
-    return dict(status=None, code=None, message="%s" % error, trace_id=None, method=None, path=None)
-
-
-def fail_from_error(module, error, **extra):
-    """Fail the module for an OcpError: a readable ``msg`` plus ``error`` and ``trace_id`` results
-    (quote the traceId to OCP support). ``extra`` adds results, such as the task as last read."""
-    details = error_details(error)
-    module.fail_json(msg="%s" % error, error=details, trace_id=details["trace_id"], **extra)
 
 
 def wait_argument_spec():

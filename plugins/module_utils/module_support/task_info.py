@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns, cause_line
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TASK_FILTERS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
 
 
 def failure_cause(log):
@@ -73,7 +73,7 @@ def read_one(api, task_id, which_logs, subtask_id=None):
 
 def list_filters(params):
     """The list filters among the module's options, by option name, leaving out those not given."""
-    return dict((option, params[option]) for option in TASK_FILTERS if params.get(option) is not None)
+    return dict((option, params[option]) for option in FILTER_OPTIONS if params.get(option) is not None)
 
 
 def read_list(api, params):

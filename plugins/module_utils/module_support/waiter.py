@@ -5,15 +5,10 @@
 Nothing here speaks HTTP: the waiter is given ``read_task(task_id)`` (the client's task read in
 production, a fake in tests), a clock and a sleeper, so tests run it on a fake clock.
 
-How a task snapshot maps to an outcome (FACTS.md, "States and operations"):
-
-- RUNNING is never final, even with FAILED subtasks inside: OCP may be retrying them itself.
-- FAILED is final for the waiter (someone has to retry, skip or roll back).
-- SUCCESSFUL with operation ROLLBACK means a finished rollback: the task's changes were undone,
-  so it is reported as ROLLED_BACK, never as a success. (With no operation in the answer, subtasks
-  not all SUCCESSFUL give a rollback away.)
-- A status we do not know, or none at all, is not final either: the wait goes on until its
-  timeout rather than guessing success.
+How a task snapshot maps to an outcome is snapshot.task_outcome's: RUNNING is never final (OCP
+may be retrying failed subtasks itself), FAILED is final for the waiter (someone has to retry, skip
+or roll back), SUCCESSFUL after a rollback is ROLLED_BACK, never a success, and a status this
+collection does not know is not final: the wait goes on until its timeout rather than guess.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,73 +17,22 @@ __metaclass__ = type
 import collections
 import time
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import default_max_sleep, polling_delays
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import explain_failed_subtask, task_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks, subtasks_of, task_outcome
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration
-
-# How a wait ended.
-SUCCEEDED = 'succeeded'
-FAILED = 'failed'
-ROLLED_BACK = 'rolled_back'
-TIMED_OUT = 'timed_out'
-
-# Each poll waits this many times longer than the one before, up to the cap.
-BACKOFF_FACTOR = 1.5
-# Without an explicit cap, polling slows down to 4 times the requested interval, but not beyond
-# 30 s unless the requested interval is itself longer: OCP tasks take minutes, and noticing the
-# end of one half a minute late is the most a playbook should lose.
-DEFAULT_MAX_SLEEP_FACTOR = 4
-DEFAULT_MAX_SLEEP_CEILING = 30.0
-
-
-def task_outcome(task):
-    """Return the outcome a task snapshot shows, or None while the task is not finished.
-
-    ``task`` is the task JSON as OCP returns it (a WrappedTaskInstance dict). The task's own
-    ``status`` decides whether it is finished, never its subtasks: OCP retries failed subtasks
-    on its own while the task stays RUNNING.
-    """
-    if not isinstance(task, dict):
-        return None
-    status = task.get('status')
-    if status == 'FAILED':
-        return FAILED
-    if status == 'SUCCESSFUL':
-        return ROLLED_BACK if _finished_by_rollback(task) else SUCCEEDED
-    return None
-
-
-def _finished_by_rollback(successful_task):
-    operation = successful_task.get('operation')
-    if operation is not None:
-        return operation == 'ROLLBACK'
-    # OCP leaves out null fields. Without an operation, the subtasks tell: a finished rollback
-    # puts them back to PENDING, a finished execution leaves them all SUCCESSFUL. Same rule as
-    # normalize.py, so a task is never reported succeeded here and rolled back there.
-    return any(subtask.get('status') != 'SUCCESSFUL' for subtask in _subtasks(successful_task))
-
-
-def default_max_sleep(sleep):
-    """The longest pause between polls when the caller gives no ``max_sleep``."""
-    return max(sleep, min(DEFAULT_MAX_SLEEP_FACTOR * sleep, DEFAULT_MAX_SLEEP_CEILING))
-
-
-def polling_delays(sleep, max_sleep, factor=BACKOFF_FACTOR):
-    """Yield the pauses between polls, forever: ``sleep``, then each ``factor`` times longer,
-    up to ``max_sleep`` (which is at least ``sleep``).
-
-    The deadline is not known here; the waiter shortens the last pause so it ends on time.
-    """
-    delay = sleep
-    while True:
-        yield delay
-        delay = min(delay * factor, max_sleep)
-
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    FAILED_OUTCOME,
+    ROLLED_BACK,
+    SUCCEEDED,
+    TIMED_OUT,
+)
 
 class WaitResult(collections.namedtuple('WaitResult', ['outcome', 'task', 'elapsed', 'polls'])):
     """How a wait ended.
 
-    ``outcome`` is one of SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT (or None from the check-mode
-    waiter when the task is still running); ``task`` is the last snapshot read; ``elapsed`` the
+    ``outcome`` is one of SUCCEEDED, FAILED_OUTCOME, ROLLED_BACK, TIMED_OUT; ``task`` is the last snapshot read; ``elapsed`` the
     seconds the wait took, reads included; ``polls`` how many times the task was read.
     """
 
@@ -149,90 +93,13 @@ class TaskWaiter:
             self._sleeper(min(next(delays), time_left))
 
 
-class CheckModeWaiter:
-    """The waiter for check mode: reads the task once and reports what it shows, without waiting.
-
-    In check mode a module must not spend the playbook's time waiting for work it did not start,
-    but reading is harmless and tells the user where the task stands. ``outcome`` is the task's
-    current outcome, or None while it is still running (never TIMED_OUT, since nothing was
-    waited for); ``polls`` is always 1.
-    """
-
-    def __init__(self, read_task, clock=time.monotonic):
-        self.read_task = read_task
-        self._clock = clock
-
-    def wait(self, task_id):
-        """Read task ``task_id`` once and return a WaitResult describing it."""
-        started = self._clock()
-        task = self.read_task(task_id)
-        return WaitResult(task_outcome(task), task, self._clock() - started, 1)
-
-
-def make_waiter(read_task, timeout, sleep, max_sleep=None, check_mode=False):
-    """The waiter a module should use: a CheckModeWaiter in check mode, else a TaskWaiter."""
-    if check_mode:
-        return CheckModeWaiter(read_task)
-    return TaskWaiter(read_task, timeout, sleep, max_sleep=max_sleep)
-
-
-def _subtask_order(subtask):
-    # OCP lists subtasks in no fixed order; seriesId is their execution order. It may come as a
-    # string (long values are), and a subtask without one goes last.
-    try:
-        return (0, int(subtask.get('seriesId')))
-    except (TypeError, ValueError):
-        return (1, 0)
-
-
-def _subtasks(task):
-    subtasks = task.get('subtasks') if isinstance(task, dict) else None
-    return [subtask for subtask in subtasks or [] if isinstance(subtask, dict)]
-
-
-def failed_subtasks(task):
-    """The FAILED subtasks of a task snapshot, in execution (seriesId) order."""
-    failed = [subtask for subtask in _subtasks(task) if subtask.get('status') == 'FAILED']
-    return sorted(failed, key=_subtask_order)
-
-
-def _describe_task(task):
-    task = task if isinstance(task, dict) else {}
-    text = 'task %s' % (task.get('id', '(unknown id)'),)
-    if task.get('name'):
-        text += " '%s'" % (task['name'],)
-    return text
-
-
-def explain_failed_subtask(subtask, cause=None):
-    """The one explanation of a failed subtask every entry point gives: which, where, and why.
-
-    ``subtask 1000012 'Install OCP agent' (Install OCP agent on host 10.0.0.4) failed: <cause>``:
-    the description names the host of a per-host subtask; ``cause`` is the log line of its latest
-    run that says why (runs.cause_line). An operation other than EXECUTE and RETRY (CANCEL after
-    a timeout, ROLLBACK) changes what the failure means, so it is shown.
-    """
-    text = 'subtask %s' % (subtask.get('id', '(unknown id)'),)
-    if subtask.get('name'):
-        text += " '%s'" % (subtask['name'],)
-    if subtask.get('description') and subtask.get('description') != subtask.get('name'):
-        text += ' (%s)' % (subtask['description'],)
-    text += ' failed'
-    operation = subtask.get('operation')
-    if operation and operation not in ('EXECUTE', 'RETRY'):
-        text += ' (operation %s)' % (operation,)
-    if cause:
-        text += ': %s' % (cause,)
-    return text
-
-
 def _failed_subtasks_text(task, causes):
     return '; '.join(explain_failed_subtask(subtask, causes.get(subtask.get('id')))
                      for subtask in failed_subtasks(task))
 
 
 def _progress_text(task):
-    subtasks = _subtasks(task)
+    subtasks = subtasks_of(task)
     if not subtasks:
         return ''
     done = len([subtask for subtask in subtasks if subtask.get('status') == 'SUCCESSFUL'])
@@ -248,11 +115,11 @@ def wait_failure_message(result, causes=None):
     changes.
     """
     task = result.task if isinstance(result.task, dict) else {}
-    name = _describe_task(task)
+    name = task_label(task)
     waited = format_duration(result.elapsed)
     failures = _failed_subtasks_text(task, causes or {})
 
-    if result.outcome == FAILED:
+    if result.outcome == FAILED_OUTCOME:
         during = ' while rolling back' if task.get('operation') == 'ROLLBACK' else ''
         message = '%s failed%s after %s' % (name, during, waited)
         if failures:
@@ -271,7 +138,7 @@ def wait_failure_message(result, causes=None):
     if result.outcome == TIMED_OUT:
         message = 'timed out after %s waiting for %s, %s%s' % (waited, name, state, _progress_text(task))
     else:
-        # The check-mode waiter reads once and does not wait.
+        # No outcome yet: the task was read, but not waited for to its end.
         message = '%s has not finished, %s%s' % (name, state, _progress_text(task))
     if failures:
         # Not final: OCP may still retry these on its own.

@@ -12,6 +12,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    FAILED,
+    FAILED_OUTCOME,
+    ROLLBACK,
+    ROLLED_BACK,
+    RUNNING,
+    SUCCEEDED,
+    SUCCESSFUL,
+)
+
 # Each pair names one field OCP spells two ways: the server's own spelling (OCP Express's
 # SubtaskInstance) and the reference page's typo. Either is read; only the first is returned.
 FIELD_SPELLINGS = (("parallelIdx", "paralleIdx"), ("downstreams", "downstream"))
@@ -64,20 +74,58 @@ def normalize_subtask(subtask):
     return result
 
 
-def _execution_order(subtask):
-    # seriesId is the position in the task's plan; subtasks without one (list answers) go last.
-    series_id = subtask.get("seriesId")
-    return (series_id is None, series_id or 0, subtask.get("id") or 0)
+def execution_order(subtask):
+    """The sort key of a subtask in the order it runs: OCP lists subtasks in no fixed order, and
+    ``seriesId`` is their place in the task's plan (docs/ocp-behaviour.md#lists-paging-and-filters).
+    It may come as a string (longs are); a subtask without one goes last; the id breaks ties."""
+    try:
+        series = (0, int(subtask.get('seriesId')))
+    except (TypeError, ValueError):
+        series = (1, 0)
+    try:
+        identifier = int(subtask.get('id'))
+    except (TypeError, ValueError):
+        identifier = 0
+    return series + (identifier,)
 
 
-def _rolled_back(status, operation, subtasks):
-    if status != "SUCCESSFUL":
+def subtasks_of(task):
+    """The task's subtasks that are mappings (anything else in the list is no subtask)."""
+    subtasks = task.get('subtasks') if isinstance(task, dict) else None
+    return [subtask for subtask in subtasks or [] if isinstance(subtask, dict)] if isinstance(subtasks, list) else []
+
+
+def failed_subtasks(task):
+    """The FAILED subtasks of a task, in execution order."""
+    return sorted((subtask for subtask in subtasks_of(task) if subtask.get('status') == FAILED), key=execution_order)
+
+
+def finished_by_rollback(task):
+    """Whether a SUCCESSFUL task got there by rolling back (docs/ocp-behaviour.md#what-the-engine-does-after-an-action):
+    its operation is ROLLBACK. OCP leaves out null fields, and list entries carry no operation: then the
+    subtasks tell, since a finished rollback puts them back to PENDING and a finished execution leaves
+    them all SUCCESSFUL. The one rule: a task is never succeeded in one place and rolled back in another."""
+    if not isinstance(task, dict) or task.get('status') != SUCCESSFUL:
         return False
+    operation = task.get('operation')
     if operation is not None:
-        return operation == "ROLLBACK"
-    # Task lists carry no operation. A finished rollback puts the subtasks back to PENDING,
-    # while a finished execution leaves them all SUCCESSFUL.
-    return any(subtask.get("status") != "SUCCESSFUL" for subtask in subtasks)
+        return operation == ROLLBACK
+    return any(subtask.get('status') != SUCCESSFUL for subtask in subtasks_of(task))
+
+
+def task_outcome(task):
+    """The outcome a task shows (vocabulary.SUCCEEDED, FAILED_OUTCOME, ROLLED_BACK), or None while it
+    is not finished. The task's own ``status`` decides whether it is finished, never its subtasks: OCP
+    retries failed subtasks on its own while the task stays RUNNING; a status this collection does
+    not know is not final either."""
+    if not isinstance(task, dict):
+        return None
+    status = task.get('status')
+    if status == FAILED:
+        return FAILED_OUTCOME
+    if status == SUCCESSFUL:
+        return ROLLED_BACK if finished_by_rollback(task) else SUCCEEDED
+    return None
 
 
 def normalize_task(task):
@@ -89,14 +137,12 @@ def normalize_task(task):
     - ``failed_subtasks``: its FAILED subtasks, in execution order.
     """
     result = restore_longs(task)
-    subtasks = sorted((normalize_subtask(subtask) for subtask in result.get("subtasks") or []),
-                      key=_execution_order)
+    subtasks = sorted((normalize_subtask(subtask) for subtask in result.get("subtasks") or []), key=execution_order)
     if "subtasks" in result:
         result["subtasks"] = subtasks
-    status = result.get("status")
-    rolled_back = _rolled_back(status, result.get("operation"), subtasks)
-    result["finished"] = status != "RUNNING"
-    result["succeeded"] = status == "SUCCESSFUL" and not rolled_back
+    rolled_back = finished_by_rollback(result)
+    result["finished"] = result.get("status") != RUNNING
+    result["succeeded"] = result.get("status") == SUCCESSFUL and not rolled_back
     result["rolled_back"] = rolled_back
-    result["failed_subtasks"] = [subtask for subtask in subtasks if subtask.get("status") == "FAILED"]
+    result["failed_subtasks"] = [subtask for subtask in subtasks if subtask.get("status") == FAILED]
     return result

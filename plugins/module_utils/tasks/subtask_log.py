@@ -26,15 +26,17 @@ __metaclass__ = type
 import collections
 import re
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import CANCEL, FORWARD_OPERATIONS, ROLLBACK
+
 _SEPARATOR = re.compile(r'^#{4,}\{?([A-Z_]+)\}?\{([^{}]*)\}#{4,}\s*$')
 _STATE_LINE = re.compile(r'^Set state for subtask:\s*(\d+),\s*operation:\s*([A-Z_]+),\s*state:\s*([A-Z_]+)')
 # OCP's log lines: "<date> <time> <LEVEL> [<thread>,<trace>] <logger> : <message>".
 _LEVEL = re.compile(r'^\S+ \S+ (ERROR|WARN|INFO|DEBUG)\b')
 _MESSAGE = re.compile(r' : (.*)$')
-# Operations of runs that try the subtask's work (as opposed to undoing, skipping or cancelling it).
-FORWARD_OPERATIONS = frozenset(['EXECUTE', 'RETRY'])
-ROLLBACK_OPERATION = 'ROLLBACK'
-CANCEL_OPERATION = 'CANCEL'
+ROLLBACK_OPERATION = ROLLBACK
+CANCEL_OPERATION = CANCEL
+# How many trailing lines of a failed run's log a failure result, a report or an event carries.
+LOG_EXCERPT_LINES = 10
 
 
 class Run(collections.namedtuple('Run', ['number', 'operation', 'started', 'lines', 'states'])):

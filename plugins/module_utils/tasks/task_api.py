@@ -6,23 +6,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpUnexpectedResponseError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import query_parameters
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import normalize_subtask, normalize_task
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE
 
 TASKS_PATH = "/api/v2/tasks/instances"
-
-# The list endpoint's filters: the option names of ocp_task_info (and of the role's
-# task_supervisor_filter), which callers use, and OCP's query parameter for each.
-TASK_FILTERS = {
-    "name": "name",
-    "status": "status",
-    "type": "type",
-    "cluster_name": "clusterName",
-    "cluster_id": "clusterId",
-    "tenant_name": "tenantName",
-    "tenant_id": "tenantId",
-    "host_id": "hostId",
-}
-
 
 def _id(value, what):
     """``value`` as a positive int; ids go into URL paths, so nothing else may get through."""
@@ -32,15 +20,10 @@ def _id(value, what):
     return int(text)
 
 
-def _query_filters(filters, sort=None):
-    """OCP's query parameters for ``filters`` (keyed by option name) and a sort order. Sorting is
-    not a filter, so it comes apart: every way of paging sorts."""
-    unknown = sorted(set(filters or {}) - set(TASK_FILTERS))
-    if unknown:
-        raise OcpClientError("unknown task filter(s) %s; known: %s"
-                             % (", ".join(unknown), ", ".join(sorted(TASK_FILTERS))))
-    # None means "no filter"; canonical_query comma-joins list values such as status.
-    query = dict((TASK_FILTERS[key], value) for key, value in (filters or {}).items() if value is not None)
+def _query(filters, sort=None):
+    """OCP's query parameters for ``filters`` (keyed by option name, filters.py) and a sort order.
+    Sorting is not a filter, so it comes apart: every way of paging sorts."""
+    query = query_parameters(filters)
     if sort is not None:
         query["sort"] = sort
     return query
@@ -70,18 +53,51 @@ class TaskApi:
         return "%s/subtasks/%d" % (self._task_path(task_id), _id(subtask_id, "subtask_id"))
 
     def list_tasks(self, filters, page=1, size=10, sort=None):
-        """One page of the tasks matching ``filters`` (keys from TASK_FILTERS): ``(tasks, page_info)``,
+        """One page of the tasks matching ``filters`` (option names, filters.py): ``(tasks, page_info)``,
         page_info as OCP gives it (``totalElements``, ``totalPages``, ``number`` (1-based), ``size``)."""
-        params = _query_filters(filters, sort)
+        params = _query(filters, sort)
         params.update(page=page, size=size)
         data = self._client.get(TASKS_PATH, params).get("data") or {}
         return [normalize_task(task) for task in data.get("contents") or []], data.get("page") or {}
 
+    def pages(self, filters, size=MAX_PAGE_SIZE, sort=None):
+        """Yield ``(tasks, page_info)`` for each page of the list, from the first, until the last one:
+        the page OCP numbers last (``totalPages``), or without that number a page not full, or an
+        empty page. The one paging loop of the collection: callers stop early by leaving the loop."""
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise OcpClientError("a page holds 1 to %d tasks, got %r" % (MAX_PAGE_SIZE, size))
+        page = 1
+        while True:
+            tasks, page_info = self.list_tasks(filters, page=page, size=size, sort=sort)
+            yield tasks, page_info
+            total_pages = page_info.get("totalPages")
+            if not tasks or (total_pages is not None and page >= int(total_pages)) or (
+                    total_pages is None and len(tasks) < size):
+                return
+            page += 1
+
     def list_all_tasks(self, filters, sort=None, limit=None):
-        """Every task matching ``filters`` in ``sort`` order (or the first ``limit``), fetched page by
-        page: ``(tasks, total)``, total as OCP counts the matching tasks (None if it does not say)."""
-        tasks, total = self._client.paginate_with_total(TASKS_PATH, _query_filters(filters, sort), limit=limit)
-        return [normalize_task(task) for task in tasks], total
+        """Every task matching ``filters`` in ``sort`` order (or the first ``limit``), page by page:
+        ``(tasks, total)``, total as OCP counts the matching tasks on the last page read (None if it
+        does not say), so that a caller can tell a list cut short by ``limit``."""
+        if limit is not None and limit < 0:
+            raise OcpClientError("limit must be 0 or more, got %r" % (limit,))
+        tasks, seen, total = [], set(), None
+        if limit == 0:
+            return tasks, total
+        for listed, page_info in self.pages(filters, size=min(MAX_PAGE_SIZE, limit or MAX_PAGE_SIZE), sort=sort):
+            for task in listed:
+                # A list sorted newest first shifts while it is paged through: a task pushed onto the
+                # next page by a new one would otherwise be returned twice.
+                if task.get("id") in seen:
+                    continue
+                seen.add(task.get("id"))
+                tasks.append(task)
+            if page_info.get("totalElements") is not None:
+                total = int(page_info["totalElements"])
+            if limit is not None and len(tasks) >= limit:
+                break
+        return (tasks if limit is None else tasks[:limit]), total
 
     def get_task(self, task_id):
         path = self._task_path(task_id)

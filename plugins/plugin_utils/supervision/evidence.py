@@ -20,10 +20,8 @@ import collections
 import numbers
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import FORWARD_OPERATIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
-
-SKIP_OPERATIONS = frozenset(['SKIP', 'ROLLBACK_SKIP'])
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import FORWARD_OPERATIONS
 
 
 class Evidence(collections.namedtuple('Evidence', [

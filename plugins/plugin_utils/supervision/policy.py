@@ -42,23 +42,23 @@ import datetime
 import math
 import re
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import (
-    APPLY,
-    IMPOSSIBLE,
-    decide_subtask_action,
-    decide_task_action,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import decide_subtask_action, decide_task_action
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_state
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import subtask_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, parse_time
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import failed_subtasks
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    APPLY,
+    CANCEL_ACTION,
+    FAIL_ACTION,
+    IMPOSSIBLE,
+    RETRY_ACTION,
+    ROLLBACK_ACTION,
+    SKIP_ACTION,
+)
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_state
 
-RETRY = 'retry'
-SKIP = 'skip'
-ROLLBACK = 'rollback'
-CANCEL = 'cancel'
-FAIL = 'fail'
-RULE_ACTIONS = (RETRY, SKIP, ROLLBACK, CANCEL, FAIL)
+RULE_ACTIONS = (RETRY_ACTION, SKIP_ACTION, ROLLBACK_ACTION, CANCEL_ACTION, FAIL_ACTION)
 
 # A retry rule without max_attempts lets a subtask run this many times in all.
 DEFAULT_MAX_ATTEMPTS = 3
@@ -70,9 +70,9 @@ MATCH_KEYS = frozenset(['subtask_name', 'description', 'log', 'task_name'])
 COMMON_RULE_KEYS = frozenset(['name', 'match', 'action'])
 # Options that only make sense with one action.
 ACTION_OPTIONS = {
-    RETRY: frozenset(['max_attempts', 'delay', 'backoff']),
-    ROLLBACK: frozenset(['max_attempts']),
-    CANCEL: frozenset(['running_longer_than']),
+    RETRY_ACTION: frozenset(['max_attempts', 'delay', 'backoff']),
+    ROLLBACK_ACTION: frozenset(['max_attempts']),
+    CANCEL_ACTION: frozenset(['running_longer_than']),
 }
 
 
@@ -159,9 +159,9 @@ def _parse_rule(index, rule):
     name = rule.get('name')
     if name is not None and not isinstance(name, str):
         raise _policy_error('%s key name' % (where,), 'must be a string, got %r' % (name,))
-    if action == CANCEL and 'running_longer_than' not in rule:
+    if action == CANCEL_ACTION and 'running_longer_than' not in rule:
         raise _policy_error(where, 'needs running_longer_than (seconds) with action cancel')
-    default_attempts = DEFAULT_MAX_ROLLBACKS if action == ROLLBACK else DEFAULT_MAX_ATTEMPTS
+    default_attempts = DEFAULT_MAX_ROLLBACKS if action == ROLLBACK_ACTION else DEFAULT_MAX_ATTEMPTS
     return Rule(
         index=index, name=name, action=action, match=_parse_match(where, rule.get('match')),
         max_attempts=_number_option(rule, where, 'max_attempts', 1, default_attempts, integer=True),
@@ -196,10 +196,6 @@ def parse_policy(raw):
 
 
 # ---------------------------------------------------------------- deciding
-
-def _label(subtask):
-    return "subtask %s '%s'" % (subtask.get('id'), subtask.get('name') or '')
-
 
 def _rule_label(rule):
     if rule.name:
@@ -248,18 +244,18 @@ def _plan_retry(rule, task, subtask, proof, now):
     attempts = proof.attempts
     if attempts >= rule.max_attempts:
         return None, '%s allows %d attempt(s) and %s has been tried %d time(s)' % (
-            _rule_label(rule), rule.max_attempts, _label(subtask), attempts)
-    legality = decide_subtask_action(RETRY, task, subtask)
+            _rule_label(rule), rule.max_attempts, subtask_label(subtask), attempts)
+    legality = decide_subtask_action(RETRY_ACTION, task, subtask)
     if legality.kind != APPLY:
         return None, legality.reason
     # The n-th retry waits delay * backoff^(n-1) after the failure; attempts - 1 retries are used up.
     wait = rule.delay * rule.backoff ** (attempts - 1)
     failed_at = parse_time(subtask['finishTime'], now) if subtask.get('finishTime') else now
     not_before = failed_at + datetime.timedelta(seconds=wait)
-    reason = '%s matches %s: attempt %d of %d' % (_rule_label(rule), _label(subtask), attempts + 1, rule.max_attempts)
+    reason = '%s matches %s: attempt %d of %d' % (_rule_label(rule), subtask_label(subtask), attempts + 1, rule.max_attempts)
     if wait:
         reason += ', %s after the failure' % (format_duration(wait),)
-    return _planned(RETRY, subtask, rule, reason, not_before=not_before, attempt=attempts + 1), None
+    return _planned(RETRY_ACTION, subtask, rule, reason, not_before=not_before, attempt=attempts + 1), None
 
 
 def _task_rollbacks(task, evidence, now):
@@ -275,15 +271,15 @@ def _plan_rollback(rule, task, subtask, evidence, now):
     if rollbacks >= rule.max_attempts:
         return None, '%s allows %d rollback(s) and the task has been rolled back %d time(s)' % (
             _rule_label(rule), rule.max_attempts, rollbacks)
-    legality = decide_task_action(ROLLBACK, task)
+    legality = decide_task_action(ROLLBACK_ACTION, task)
     if legality.kind == IMPOSSIBLE:
-        return _planned(FAIL, subtask, rule, '%s asks for a rollback after %s failed, but %s'
-                        % (_rule_label(rule), _label(subtask), legality.reason)), None
+        return _planned(FAIL_ACTION, subtask, rule, '%s asks for a rollback after %s failed, but %s'
+                        % (_rule_label(rule), subtask_label(subtask), legality.reason)), None
     if legality.kind != APPLY:
         return None, None  # e.g. other subtasks still run: roll back once the task is FAILED
     what = 'roll the whole task back' if not rollbacks else 'roll the task back again (rollback %d of %d)' % (
         rollbacks + 1, rule.max_attempts)
-    return _planned(ROLLBACK, subtask, rule, '%s matches %s: %s' % (_rule_label(rule), _label(subtask), what)), None
+    return _planned(ROLLBACK_ACTION, subtask, rule, '%s matches %s: %s' % (_rule_label(rule), subtask_label(subtask), what)), None
 
 
 def _plan_failed_subtask(policy, task, subtask, evidence, now):
@@ -291,32 +287,32 @@ def _plan_failed_subtask(policy, task, subtask, evidence, now):
     proof = _evidence(evidence, subtask, now)
     passed_over = []
     for rule in policy.rules:
-        if rule.action == CANCEL or not _matches(rule, task, subtask, proof):
+        if rule.action == CANCEL_ACTION or not _matches(rule, task, subtask, proof):
             continue
-        if rule.action == RETRY:
+        if rule.action == RETRY_ACTION:
             retry, why_not = _plan_retry(rule, task, subtask, proof, now)
             if retry is not None:
                 return retry
             passed_over.append(why_not)
             continue
-        if rule.action == SKIP:
+        if rule.action == SKIP_ACTION:
             guard = next((pattern for pattern in policy.never_skip if pattern.search(subtask.get('name') or '')), None)
             if guard is not None:
-                return _planned(FAIL, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
-                                % (_rule_label(rule), _label(subtask), guard.pattern))
-            return _planned(SKIP, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), _label(subtask)))
-        if rule.action == ROLLBACK:
+                return _planned(FAIL_ACTION, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
+                                % (_rule_label(rule), subtask_label(subtask), guard.pattern))
+            return _planned(SKIP_ACTION, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), subtask_label(subtask)))
+        if rule.action == ROLLBACK_ACTION:
             planned, why_not = _plan_rollback(rule, task, subtask, evidence, now)
             if planned is not None or why_not is None:
                 return planned
             passed_over.append(why_not)
             continue
-        return _planned(FAIL, subtask, rule, '%s matches %s: stop and leave the task as it is'
-                        % (_rule_label(rule), _label(subtask)))
-    reason = 'no rule applies to %s' % (_label(subtask),)
+        return _planned(FAIL_ACTION, subtask, rule, '%s matches %s: stop and leave the task as it is'
+                        % (_rule_label(rule), subtask_label(subtask)))
+    reason = 'no rule applies to %s' % (subtask_label(subtask),)
     if passed_over:
         reason += ' (%s)' % ('; '.join(passed_over),)
-    return _planned(FAIL, subtask, None, reason + '; the task is left as it is')
+    return _planned(FAIL_ACTION, subtask, None, reason + '; the task is left as it is')
 
 
 def _cancel_rules_watching(policy, task, subtask):
@@ -328,7 +324,7 @@ def _cancel_rules_watching(policy, task, subtask):
         return []
     proof = evidence_from_state(subtask, None)
     return [rule for rule in policy.rules
-            if rule.action == CANCEL and _matches(rule, task, subtask, proof, names_only=True)]
+            if rule.action == CANCEL_ACTION and _matches(rule, task, subtask, proof, names_only=True)]
 
 
 def _cancel_limits(policy, task, subtask, evidence, now):
@@ -376,8 +372,8 @@ def _plan_cancel(policy, task, subtask, evidence, now):
     for rule, moment in _cancel_limits(policy, task, subtask, evidence, now):
         if moment <= now and _matches(rule, task, subtask, proof):
             running_for = (now - proof.run_started).total_seconds()
-            return _planned(CANCEL, subtask, rule, '%s matches %s, running for %s, longer than %s: cancel it'
-                            % (_rule_label(rule), _label(subtask), format_duration(running_for),
+            return _planned(CANCEL_ACTION, subtask, rule, '%s matches %s, running for %s, longer than %s: cancel it'
+                            % (_rule_label(rule), subtask_label(subtask), format_duration(running_for),
                                format_duration(rule.running_longer_than)))
     return None
 
@@ -388,7 +384,7 @@ def _apply_cap(policy, planned, taken):
     room = max(policy.max_actions - taken, 0)
     capped = planned[:room]
     for action in planned[room:]:
-        capped.append(action._replace(action=FAIL, not_before=None, attempt=None, reason=(
+        capped.append(action._replace(action=FAIL_ACTION, not_before=None, attempt=None, reason=(
             '%s was called for, but max_actions (%d) are already taken or planned; the task is left as it is'
             % (action.reason, policy.max_actions))))
     return capped
@@ -417,9 +413,9 @@ def decide(policy, task, evidence, now, actions_taken=0):
             action = _plan_cancel(policy, task, subtask, evidence, now)
             if action is not None:
                 planned.append(action)
-    rollbacks = [action for action in planned if action.action == ROLLBACK]
+    rollbacks = [action for action in planned if action.action == ROLLBACK_ACTION]
     if rollbacks:
-        planned = rollbacks[:1] + [action for action in planned if action.action == FAIL]
+        planned = rollbacks[:1] + [action for action in planned if action.action == FAIL_ACTION]
     planned = _apply_cap(policy, planned, actions_taken)
-    failures = [action for action in planned if action.action == FAIL]
+    failures = [action for action in planned if action.action == FAIL_ACTION]
     return failures or planned

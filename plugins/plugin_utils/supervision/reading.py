@@ -17,13 +17,10 @@ __metaclass__ = type
 
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import log_search as logmatch
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_runs, evidence_from_state
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import CANCEL, subtasks_past_cancel_limits
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import subtasks_past_cancel_limits
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, CANCEL_ACTION, FAILED, RUNNING
 
-# OCP clamps larger pages to this (FACTS.md, "Lists").
-LIST_PAGE_SIZE = 2000
-# Operations that leave a trace worth counting against max_actions.
-COUNTED_OPERATIONS = frozenset(['RETRY', 'SKIP', 'ROLLBACK_SKIP', 'CANCEL', 'ROLLBACK'])
 
 
 class Reader(object):
@@ -34,7 +31,7 @@ class Reader(object):
         self.policy = policy
         self._search = search
         self._log_rules = [rule for rule in policy.rules if 'log' in rule.match]
-        self._cancel_log_rules = any(rule.action == CANCEL for rule in self._log_rules)
+        self._cancel_log_rules = any(rule.action == CANCEL_ACTION for rule in self._log_rules)
         self._counts_actions = policy.max_actions is not None
         # (subtask id, status, operation, runTime, finishTime) -> (SubtaskRuns, matched rule indexes, timed out)
         self._settled = {}
@@ -46,17 +43,10 @@ class Reader(object):
     def unfinished_tasks(self):
         """Every RUNNING or FAILED task in OCP as a list entry, by id: all pages."""
         entries = {}
-        page = 1
-        while True:
-            listed, info = self.api.list_tasks({'status': ['RUNNING', 'FAILED']}, page=page, size=LIST_PAGE_SIZE,
-                                               sort='id,desc')
+        for listed, _page_info in self.api.pages({'status': [RUNNING, FAILED]}, sort='id,desc'):
             for entry in listed:
                 entries.setdefault(entry.get('id'), entry)
-            total_pages = info.get('totalPages') if isinstance(info, dict) else None
-            if not listed or (total_pages is not None and page >= int(total_pages)) or (
-                    total_pages is None and len(listed) < LIST_PAGE_SIZE):
-                return entries
-            page += 1
+        return entries
 
     def task(self, task_id):
         return self.api.get_task(task_id)
@@ -69,12 +59,13 @@ class Reader(object):
             return True
         if status == 'RUNNING' and subtask.get('id') in past_limits:
             return True
-        return self._counts_actions and operation in COUNTED_OPERATIONS
+        # Operations that leave a trace worth counting against max_actions.
+        return self._counts_actions and operation in AFTER_A_FIRST_RUN_OPERATIONS
 
     def evidence(self, task, now):
         """{subtask id: evidence.Evidence} for ``task`` (a detail read), reading the logs it needs."""
         past_limits = subtasks_past_cancel_limits(self.policy, task, now) if any(
-            rule.action == CANCEL for rule in self.policy.rules) else []
+            rule.action == CANCEL_ACTION for rule in self.policy.rules) else []
         found = {}
         for subtask in task.get('subtasks') or []:
             if not self._wanted(task, subtask, past_limits):

@@ -5,7 +5,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import TAKEN
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import Backoff
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import TAKEN
 
 # Without an answer from OCP, rounds come this much further apart each time (up to max_sleep).
 OUTAGE_BACKOFF_FACTOR = 2
@@ -74,10 +75,9 @@ class Outage(object):
         self.since = since
         self.reason = None
         self.failures = 0
-        self._delay = sleep
-        self._max_sleep = max_sleep
+        self._backoff = Backoff(sleep, max_sleep, factor=OUTAGE_BACKOFF_FACTOR)
+        self._pauses = 0
 
     def next_pause(self, retry_after):
-        pause = self._delay
-        self._delay = min(self._delay * OUTAGE_BACKOFF_FACTOR, self._max_sleep)
-        return max(pause, retry_after or 0)
+        self._pauses += 1
+        return self._backoff.pause(self._pauses, retry_after)

@@ -10,21 +10,22 @@ and why, and for a task that did not succeed, its failed subtasks with the log l
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import cause_line
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import POSSIBLY_APPLIED, TAKEN, WOULD_SEND
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import explain_failed_subtask, subtask_label, task_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import LOG_EXCERPT_LINES, cause_line
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, parse_time
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
-    FAILED,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    FAILED_OUTCOME,
+    NOT_FOUND,
+    OUTCOMES,
+    POSSIBLY_APPLIED,
     ROLLED_BACK,
     SUCCEEDED,
+    TAKEN,
     TIMED_OUT,
-    explain_failed_subtask,
-    failed_subtasks,
+    WOULD_SEND,
 )
 
-NOT_FOUND = 'not_found'
-OUTCOMES = (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT, NOT_FOUND)
-LOG_EXCERPT_LINES = 10
 # A progress line names at most this many tasks, so 200 tasks do not flood the output.
 PROGRESS_MAX_TASKS = 10
 
@@ -35,7 +36,7 @@ def _progress(task):
 
 
 def _task_label(record):
-    return "task %s '%s'" % (record.task_id, record.latest.get('name') or '')
+    return task_label(dict(id=record.task_id, name=record.latest.get('name')))
 
 
 def _counts(records, check_mode):
@@ -45,7 +46,7 @@ def _counts(records, check_mode):
         if record.finished:
             counts[record.outcome] += 1
         elif check_mode and record.latest.get('status') == 'FAILED':
-            counts[FAILED] += 1  # nothing waited for in check mode: a FAILED task is failed, not running
+            counts[FAILED_OUTCOME] += 1  # nothing waited for in check mode: a FAILED task is failed, not running
         else:
             running.append(record)
     return counts, running
@@ -64,7 +65,7 @@ def progress_line(records, elapsed, check_mode=False):
         parts.append('and %d more' % (len(running) - PROGRESS_MAX_TASKS,))
     acted = '%d action(s) would be sent' % (would,) if check_mode else '%d action(s) sent' % (taken,)
     text = 'after %s: %d running, %d succeeded, %d failed, %d rolled back' % (
-        format_duration(elapsed), len(running), counts[SUCCEEDED], counts[FAILED], counts[ROLLED_BACK])
+        format_duration(elapsed), len(running), counts[SUCCEEDED], counts[FAILED_OUTCOME], counts[ROLLED_BACK])
     for outcome, label in ((TIMED_OUT, 'timed out'), (NOT_FOUND, 'not found')):
         if counts[outcome]:
             text += ', %d %s' % (counts[outcome], label)
@@ -91,7 +92,7 @@ def final_line(records, elapsed, check_mode=False):
     taken = sum(record.taken for record in records)
     more = ' and %d more' % (len(timed_out) - PROGRESS_MAX_TASKS,) if len(timed_out) > PROGRESS_MAX_TASKS else ''
     return 'timed out after %s with %d task(s) unfinished (%d succeeded, %d failed, %d rolled back, %d action(s) ' \
-        'sent): %s%s' % (format_duration(elapsed), len(timed_out), counts[SUCCEEDED], counts[FAILED],
+        'sent): %s%s' % (format_duration(elapsed), len(timed_out), counts[SUCCEEDED], counts[FAILED_OUTCOME],
                          counts[ROLLED_BACK], taken, '; '.join(lines), more)
 
 
@@ -167,8 +168,7 @@ def explain(task):
     reasons = [explain_failed_subtask(subtask, subtask.get('cause')) for subtask in task.get('failed_subtasks') or []]
     for subtask in task.get('running_subtasks') or []:
         if subtask.get('running_for') is not None:
-            reasons.append("subtask %s '%s' running for %s"
-                           % (subtask['id'], subtask.get('name') or '', format_duration(subtask['running_for'])))
+            reasons.append('%s running for %s' % (subtask_label(subtask), format_duration(subtask['running_for'])))
     reasons.extend(decision['reason'] for decision in task.get('decisions') or [])
     return '; '.join(reasons)
 
@@ -179,7 +179,7 @@ def unsuccessful_message(result):
     for task in result['tasks']:
         if task['outcome'] == SUCCEEDED:
             continue
-        text = "task %s '%s' %s" % (task['id'], task['name'] or '', task['outcome'] or 'unfinished')
+        text = '%s %s' % (task_label(task), task['outcome'] or 'unfinished')
         if task['outcome'] == NOT_FOUND:
             text += ' (OCP knows no task with this id)'
         elif task.get('status'):

@@ -24,7 +24,7 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import (
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects import (
     predict_after,
     state_diff,
     still_called_for,
@@ -36,34 +36,26 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpConnectionError,
     OcpError,
     OcpIllegalStateError,
-    OcpServerError,
 )
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import CANCEL, RETRY, ROLLBACK, SKIP
-
-# Answers that say the server did not carry the request out and asks to be tried later.
-NOT_CARRIED_OUT = frozenset([429, 503])
-SENT = 'sent'
-WOULD_SEND = 'would_send'
-REFUSED = 'refused'
-LOST = 'lost'
-POSSIBLY_APPLIED = 'possibly_applied'
-# Results that may have changed the task: they count as actions taken.
-TAKEN = frozenset([SENT, POSSIBLY_APPLIED])
-
-
-def is_transient(error):
-    """Whether an error of a read is weather: OCP (or what stands before it) may answer the next time."""
-    if isinstance(error, OcpConnectionError):
-        return True
-    if isinstance(error, OcpApiError):
-        return error.status == 429 or isinstance(error, OcpServerError) or error.unreadable
-    return False
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import subtask_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    CANCEL_ACTION,
+    LOST,
+    POSSIBLY_APPLIED,
+    REFUSED,
+    RETRY_ACTION,
+    ROLLBACK_ACTION,
+    SENT,
+    SKIP_ACTION,
+    WOULD_SEND,
+)
 
 
 def target_label(action):
-    if action.action == ROLLBACK:
+    """`` of subtask 12 'Create resource pool'``: what a subtask action acts on (nothing for a rollback)."""
+    if action.action == ROLLBACK_ACTION:
         return ''
-    return " of subtask %s '%s'" % (action.subtask_id, action.subtask_name or '')
+    return ' of ' + subtask_label(dict(id=action.subtask_id, name=action.subtask_name))
 
 
 def describe(action, now, result):
@@ -74,8 +66,8 @@ def describe(action, now, result):
 
 
 def _effect_shown(action, before, after):
-    if action.action == ROLLBACK:
-        return task_action_took_effect(ROLLBACK, before, after)
+    if action.action == ROLLBACK_ACTION:
+        return task_action_took_effect(ROLLBACK_ACTION, before, after)
     old = next((s for s in before.get('subtasks') or [] if s.get('id') == action.subtask_id), {})
     new = next((s for s in after.get('subtasks') or [] if s.get('id') == action.subtask_id), {})
     return subtask_action_took_effect(action.action, old, new)
@@ -106,7 +98,7 @@ class Sender(object):
         entry = describe(action, now, WOULD_SEND)
         record.actions.append(entry)
         if self.diff:
-            after = predict_after(action.action, record.task, None if action.action == ROLLBACK else action.subtask_id)
+            after = predict_after(action.action, record.task, None if action.action == ROLLBACK_ACTION else action.subtask_id)
             self.diffs.append(state_diff('task %s, %s%s' % (record.task_id, action.action, target_label(action)),
                                          record.task, after))
         self._progress("task %s: would %s%s (%s)"
@@ -116,7 +108,7 @@ class Sender(object):
         """Send ``action`` for ``record`` if OCP still calls for it; True when it was sent (or may have been)."""
         before = record.task
         fresh = self.api.get_task(record.task_id)
-        target = None if action.action == ROLLBACK else action.subtask_id
+        target = None if action.action == ROLLBACK_ACTION else action.subtask_id
         if not still_called_for(action.action, before, fresh, target):
             record.task = fresh
             record.needs_read = True
@@ -132,9 +124,9 @@ class Sender(object):
         except OcpIllegalStateError as error:
             return self._after_refusal(record, action, key, entry, error)
         except OcpApiError as error:
-            if error.status in NOT_CARRIED_OUT:
+            if error.not_carried_out:
                 return self._after_not_carried_out(record, action, key, entry, before, error, now)
-            if not (isinstance(error, OcpServerError) or error.ambiguous):
+            if not error.possibly_applied:
                 raise
             return self._after_ambiguous_answer(record, action, entry, before, error)
         except OcpConnectionError as error:
@@ -155,9 +147,9 @@ class Sender(object):
         return True
 
     def _post(self, task_id, action):
-        if action.action == ROLLBACK:
+        if action.action == ROLLBACK_ACTION:
             self.api.rollback_task(task_id)
-        elif action.action in (RETRY, SKIP, CANCEL):
+        elif action.action in (RETRY_ACTION, SKIP_ACTION, CANCEL_ACTION):
             getattr(self.api, '%s_subtask' % action.action)(task_id, action.subtask_id)
         else:
             raise ValueError('not an action to send: %r' % (action.action,))
@@ -188,7 +180,7 @@ class Sender(object):
         try:
             after = self.api.get_task(record.task_id)
         except OcpError as read_error:
-            if not is_transient(read_error):
+            if not read_error.transient:
                 raise
             after = None
         if after is not None and _effect_shown(action, before, after):
@@ -214,7 +206,7 @@ class Sender(object):
         try:
             after = self.api.get_task(record.task_id)
         except OcpError as read_error:
-            if not is_transient(read_error):
+            if not read_error.transient:
                 raise
             entry['result'] = POSSIBLY_APPLIED
             record.actions.append(entry)

@@ -37,12 +37,22 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import default_max_sleep, polling_delays
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpError, OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import task_outcome
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, format_moment, utc_now
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    CANCEL_ACTION,
+    FAIL_ACTION,
+    FAILED_OUTCOME,
+    NOT_FOUND,
+    ROLLBACK_ACTION,
+    TAKEN,
+    TIMED_OUT,
+    WOULD_SEND,
+)
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import actions_recorded
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import (
-    CANCEL,
-    FAIL,
-    ROLLBACK,
     decide,
     next_cancel_check,
     running_subtasks_cancel_rules_watch,
@@ -50,22 +60,12 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy i
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import Reader
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.records import Outage, TaskRecord, list_fingerprint
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import (
-    NOT_FOUND,
     final_line,
     progress_line,
     summary,
     task_result,
-    unsuccessful_message,
 )
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import TAKEN, Sender, describe, is_transient
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, format_moment, utc_now
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
-    FAILED,
-    TIMED_OUT,
-    default_max_sleep,
-    polling_delays,
-    task_outcome,
-)
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import Sender, describe
 
 # With this many unfinished tasks or more, one list query per round is cheaper than a read each.
 LIST_QUERY_MIN_TASKS = 4
@@ -99,7 +99,7 @@ class Supervisor(object):
         self.reader = reader or Reader(api, policy)
         self.sender = Sender(api, self._progress, diff=diff)
         self._records = []
-        self._has_cancel_rules = any(rule.action == CANCEL for rule in policy.rules)
+        self._has_cancel_rules = any(rule.action == CANCEL_ACTION for rule in policy.rules)
         self._answered = False
         self._outage = None
         self.rounds = 0
@@ -152,8 +152,8 @@ class Supervisor(object):
         """
         try:
             acted, changed = self._round()
-        except Exception as error:
-            if not (self._answered and is_transient(error)):
+        except OcpError as error:
+            if not (self._answered and error.transient):
                 raise
             if self._outage is None:
                 self._outage = Outage(self._now(), self.sleep, self.max_sleep)
@@ -190,8 +190,8 @@ class Supervisor(object):
         for record in unfinished[:FINAL_READS_MAX]:
             try:
                 self._read(record)
-            except Exception as error:  # pylint: disable=broad-except
-                if not is_transient(error):
+            except OcpError as error:
+                if not error.transient:
                     raise
                 return
             if record.outcome == NOT_FOUND:
@@ -307,13 +307,13 @@ class Supervisor(object):
             # A limit has passed and yet no cancel is due (a log pattern did not match, or the cancel
             # is on its way): look again at the slowest polling pace, not every round.
             record.cancel_check_at = now + datetime.timedelta(seconds=self.max_sleep)
-        failures = [action for action in plan if action.action == FAIL]
+        failures = [action for action in plan if action.action == FAIL_ACTION]
         if failures:
             record.decisions = [describe(action, now, 'stopped') for action in failures]
-            record.outcome = FAILED
+            record.outcome = FAILED_OUTCOME
             return False
         if not plan and task.get('status') == 'FAILED':
-            record.outcome = FAILED  # FAILED with nothing the policy can act on
+            record.outcome = FAILED_OUTCOME  # FAILED with nothing the policy can act on
             return False
         acted = False
         for action in plan:
@@ -327,7 +327,7 @@ class Supervisor(object):
                 record.decisions.append(dict(describe(action, now, 'refused'), reason=(
                     'OCP refused the %s (%s) and the task has not changed since; it is left as it is'
                     % (action.action, refusal))))
-                record.outcome = FAILED
+                record.outcome = FAILED_OUTCOME
                 return acted
             if self.sender.already_sent(key):
                 continue  # OCP has not shown the effect yet; never send twice
@@ -343,7 +343,7 @@ class Supervisor(object):
     def _sent_key(self, record, action):
         # The same action on the same run of a subtask (or state of the task) is sent once.
         task = record.task
-        if action.action == ROLLBACK:
+        if action.action == ROLLBACK_ACTION:
             rollbacks = max([0] + [proof.rollbacks for proof in record.evidence.values()])
             run = (task.get('operation'), task.get('status'), rollbacks)
         else:
@@ -357,7 +357,7 @@ class Supervisor(object):
         now = self._now()
         tasks = [task_result(record, self.reader.runs, [describe(action, now, 'not_yet_due') for action in record.pending])
                  for record in self._records]
-        result = dict(changed=any(entry['result'] in TAKEN or entry['result'] == 'would_send'
+        result = dict(changed=any(entry['result'] in TAKEN or entry['result'] == WOULD_SEND
                                   for task in tasks for entry in task['actions']),
                       tasks=tasks, summary=summary(tasks), elapsed=round(elapsed), rounds=self.rounds)
         if self.sender.diff:

@@ -31,7 +31,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
-import datetime
 import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
@@ -41,6 +40,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log im
     subtask_runs,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS
 
 # The event types, the value of ``event.ocp.type`` in a rulebook.
 TASK_STARTED = 'task_started'
@@ -51,13 +51,11 @@ TASK_SUCCEEDED = 'task_succeeded'
 TASK_ROLLED_BACK = 'task_rolled_back'
 OCP_UNREACHABLE = 'ocp_unreachable'
 OCP_REACHABLE = 'ocp_reachable'
-EVENT_TYPES = (TASK_STARTED, SUBTASK_FAILED, SUBTASK_RUNNING_LONG, TASK_FAILED, TASK_SUCCEEDED, TASK_ROLLED_BACK,
-               OCP_UNREACHABLE, OCP_REACHABLE)
 # Every event is one mapping under this key: rulebook conditions read ``event.ocp.type``.
 EVENT_ROOT = 'ocp'
 
-# Operations after which a subtask that looks fine may have failed on the way (FACTS.md).
-_OPERATIONS_AFTER_A_FAILURE = frozenset(['RETRY', 'SKIP', 'CANCEL', 'ROLLBACK', 'ROLLBACK_SKIP'])
+# Operations after which a subtask that looks fine may have failed on the way.
+_OPERATIONS_AFTER_A_FAILURE = AFTER_A_FIRST_RUN_OPERATIONS
 # Subtask states in which a run has ended; in the others a later read sees more.
 _RUN_ENDED = frozenset(['FAILED', 'SUCCESSFUL', 'PENDING'])
 _IPV4 = re.compile(r'(?<![0-9.])((?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3})'
@@ -488,7 +486,3 @@ def reachable_event(context, down_for, failed_polls):
     """ocp_reachable: the first successful poll after an outage."""
     return TaskEvent(None, None, _payload(OCP_REACHABLE, None, context, down_for=round(down_for, 3),
                                           failed_polls=failed_polls))
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)

@@ -16,40 +16,21 @@ import collections
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import (
-    CREDENTIAL_KINDS,
-    OcpClient,
-    with_environment_credentials,
-)
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TASK_FILTERS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.credentials import with_environment_credentials
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import OcpClient
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.options import CONNECTION_OPTIONS, CREDENTIAL_OPTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import ID_FILTERS, TASK_FILTERS
 
-# Connection arguments and the environment variables that stand in for them: the same names as
-# the modules' (common.ocp_argument_spec), which AWX and EDA credential types set.
-CONNECTION_ENVIRONMENT = (
-    ('api_url', 'OCP_URL'),
-    ('username', 'OCP_USERNAME'),
-    ('password', 'OCP_PASSWORD'),
-    ('access_key_id', 'OCP_ACCESS_KEY_ID'),
-    ('access_key_secret', 'OCP_ACCESS_KEY_SECRET'),
-    ('validate_certs', 'OCP_VALIDATE_CERTS'),
-    ('ca_path', 'OCP_CA_PATH'),
-    ('request_timeout', 'OCP_REQUEST_TIMEOUT'),
-    ('request_retries', 'OCP_REQUEST_RETRIES'),
-)
-# Their OCP_* variables are read by with_environment_credentials, as the modules read them.
-CREDENTIALS = frozenset(name for kind in CREDENTIAL_KINDS for name, _variable in kind)
 # The source's ``filters``: those of ocp_task_info and the role's task_supervisor_filter, by the same
 # names, which TaskApi turns into OCP's; all but status, which each of the source's queries sets itself.
-FILTERS = frozenset(name for name in TASK_FILTERS if name != 'status')
-INTEGER_FILTERS = frozenset(['cluster_id', 'tenant_id', 'host_id'])
-TASK_TYPES = ('MANUAL', 'SYS_ONECE', 'SCHEDULED', 'SYS_SCHEDULED')
+FILTERS = dict((task_filter.option, task_filter) for task_filter in TASK_FILTERS if task_filter.option != 'status')
 INITIAL_EVENTS = ('none', 'failures')
 SOURCE_ARGUMENTS = frozenset(['interval', 'filters', 'running_long', 'checkpoint', 'initial_events', 'sweep_every',
                               'max_backoff', 'log_lines'])
-DEFAULTS = dict(interval=10.0, validate_certs=True, request_timeout=30.0, request_retries=3, initial_events='none',
-                sweep_every=6, max_backoff=300.0, log_lines=10)
+DEFAULTS = dict(interval=10.0, initial_events='none', sweep_every=6, max_backoff=300.0, log_lines=10)
+DEFAULTS.update((option.name, option.default) for option in CONNECTION_OPTIONS if option.default is not None)
 _TRUE = frozenset(['true', 'yes', 'on', '1'])
 _FALSE = frozenset(['false', 'no', 'off', '0'])
 
@@ -115,11 +96,11 @@ def _boolean(name, value, errors):
 
 def _connection(args, environ, errors):
     values = {}
-    for name, variable in CONNECTION_ENVIRONMENT:
-        value = args.get(name)
-        if not _given(value) and name not in CREDENTIALS:
-            value = environ.get(variable)
-        values[name] = value if _given(value) else None
+    for option in CONNECTION_OPTIONS:
+        value = args.get(option.name)
+        if not _given(value) and option.name not in CREDENTIAL_OPTIONS:
+            value = environ.get(option.variable)
+        values[option.name] = value if _given(value) else None
     # As the modules do: the kind of credentials the rulebook gives wins over the other kind in the environment.
     values = with_environment_credentials(values, environ)
     if values['api_url'] is None:
@@ -153,10 +134,11 @@ def _filters(raw, errors):
             continue
         if not _given(value):
             continue
-        if key in INTEGER_FILTERS:
+        choices = FILTERS[key].choices
+        if key in ID_FILTERS:
             value = _number('filters.%s' % key, value, errors, 1, integer=True)
-        elif key == 'type' and value not in TASK_TYPES:
-            errors.append('filters.type must be one of %s, got %r' % (', '.join(TASK_TYPES), value))
+        elif choices and value not in choices:
+            errors.append('filters.%s must be one of %s, got %r' % (key, ', '.join(choices), value))
             continue
         if value is not None:
             filters[key] = value
@@ -191,7 +173,7 @@ def source_options(args, environ):
     OcpClientError naming every mistake. Keys ansible-rulebook adds (``eda_*``) are ignored."""
     args = dict((key, value) for key, value in (args or {}).items() if not key.startswith('eda_'))
     errors = []
-    known = SOURCE_ARGUMENTS | set(name for name, _variable in CONNECTION_ENVIRONMENT)
+    known = SOURCE_ARGUMENTS | set(option.name for option in CONNECTION_OPTIONS)
     for key in sorted(set(args) - known):
         errors.append('unknown argument %r; known: %s' % (key, ', '.join(sorted(known))))
     connection = _connection(args, environ, errors)

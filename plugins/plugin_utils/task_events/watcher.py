@@ -39,6 +39,7 @@ __metaclass__ = type
 import random as _random
 import time
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import Backoff
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpApiError,
     OcpAuthenticationError,
@@ -47,7 +48,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpConnectionError,
     OcpNotFoundError,
     OcpPermissionError,
-    OcpServerError,
     OcpUnexpectedResponseError,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
@@ -64,14 +64,12 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events i
     task_summary,
     unreachable_event,
     update_from_entry,
-    utc_now,
     watched_running,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time, utc_now
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE
 
 ACTIVE_STATUSES = ['RUNNING', 'FAILED']
-# OCP clamps larger pages to this (FACTS.md, "Lists").
-LIST_PAGE_SIZE = 2000
 # A sweep usually finds a handful of new tasks: small pages keep its answer small.
 SWEEP_PAGE_SIZE = 100
 # Backoff after failed polls doubles from the poll interval; a Retry-After beyond this is not honoured
@@ -137,18 +135,15 @@ class PollPlan:
         return self.list_queries + self.reads + self.log_reads
 
 
-def _is_transient(error, ever_answered):
-    """Whether a failed poll is worth trying again later, rather than a reason to stop."""
-    if isinstance(error, (OcpAuthenticationError, OcpPermissionError)):
-        return False
-    if isinstance(error, (OcpConnectionError, OcpServerError)):
-        return True
+def _worth_waiting_out(error, ever_answered):
+    """Whether a failed poll is worth trying again later, rather than a reason to stop: weather
+    (errors.py's ``transient``), and any answer the client cannot use once OCP has answered well
+    (a proxy's page, an envelope without ``successful``), because a source runs for days and
+    stopping means no events at all. Before OCP has answered, such an answer most likely means
+    api_url points at something that is not OCP's API: the source stops and says so."""
     if isinstance(error, OcpUnexpectedResponseError):
-        # A proxy's page once OCP has answered well; before that, api_url is probably wrong.
         return ever_answered
-    if isinstance(error, OcpApiError):
-        return error.status == 429
-    return False
+    return error.transient
 
 
 def stop_message(error):
@@ -193,7 +188,7 @@ class TaskEventWatcher:
             plan.events, plan.updates, plan.fatal = [], {}, 'the source stopped: %s' % error
             return plan
         except (OcpApiError, OcpConnectionError) as error:
-            if not _is_transient(error, self.state.ever_answered):
+            if not _worth_waiting_out(error, self.state.ever_answered):
                 plan.events, plan.updates, plan.fatal = [], {}, stop_message(error)
                 return plan
             return self._failed_poll(error)
@@ -204,12 +199,10 @@ class TaskEventWatcher:
         plan = PollPlan()
         plan.failed = True
         failures = self.state.consecutive_failures + 1
-        ceiling = min(self.options.max_backoff, self.options.interval * BACKOFF_FACTOR ** (failures - 1))
-        delay = max(ceiling / 2 + self._random() * ceiling / 2, self.options.interval)
+        backoff = Backoff(self.options.interval, self.options.max_backoff, factor=BACKOFF_FACTOR, jitter=True,
+                          floor=self.options.interval, random=self._random)
         retry_after = getattr(error, 'retry_after', None)
-        if retry_after:
-            delay = max(delay, min(retry_after, RETRY_AFTER_CEILING))
-        plan.delay = delay
+        plan.delay = backoff.pause(failures, min(retry_after, RETRY_AFTER_CEILING) if retry_after else None)
         status = getattr(error, 'status', None)
         reason = getattr(error, 'reason', None) or '%s' % error
         if self.state.outage is None:
@@ -232,16 +225,12 @@ class TaskEventWatcher:
 
     def _list_active(self, plan):
         filters = dict(self.options.filters, status=ACTIVE_STATUSES)
-        entries, page = {}, 1
-        while True:
+        entries = {}
+        for tasks, _page_info in self._api.pages(filters, sort='id,desc'):
             plan.list_queries += 1
-            tasks, page_info = self._api.list_tasks(filters, page=page, size=LIST_PAGE_SIZE, sort='id,desc')
             for task in tasks:
                 entries.setdefault(task.get('id'), task)
-            total_pages = page_info.get('totalPages')
-            if not tasks or total_pages is None or page >= int(total_pages):
-                return entries
-            page += 1
+        return entries
 
     def _newest_id(self, plan):
         plan.list_queries += 1
@@ -250,11 +239,9 @@ class TaskEventWatcher:
 
     def _sweep(self, plan, watermark):
         """Tasks newer than ``watermark``, of any status, and the newest id seen."""
-        found, page, newest = {}, 1, watermark
-        while True:
+        found, newest = {}, watermark
+        for tasks, _page_info in self._api.pages(self.options.filters, size=SWEEP_PAGE_SIZE, sort='id,desc'):
             plan.list_queries += 1
-            tasks, page_info = self._api.list_tasks(self.options.filters, page=page, size=SWEEP_PAGE_SIZE,
-                                                    sort='id,desc')
             reached = False
             for task in tasks:
                 task_id = task.get('id')
@@ -263,11 +250,9 @@ class TaskEventWatcher:
                     continue
                 newest = max(newest, task_id)
                 found.setdefault(task_id, task)
-            total_pages = page_info.get('totalPages')
-            last = not tasks or (total_pages is not None and page >= int(total_pages))
-            if reached or last:
-                return found, newest
-            page += 1
+            if reached:
+                break
+        return found, newest
 
     def _recently_ended(self, plan, task_ids):
         """The list entries of the tasks in ``task_ids`` that OCP shows SUCCESSFUL among its most
@@ -276,7 +261,7 @@ class TaskEventWatcher:
         if not self._ended_query_works:
             return {}
         filters = dict(self.options.filters, status=['SUCCESSFUL'])
-        size = min(LIST_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
+        size = min(MAX_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
         plan.list_queries += 1
         try:
             tasks, _page = self._api.list_tasks(filters, page=1, size=size, sort='finishTime,desc')

@@ -5,10 +5,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import itertools
+
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import Backoff, RetryPolicy, default_max_sleep, polling_delays
 
 
 @pytest.mark.parametrize("status_code", [None, 429, 502, 503, 504])
@@ -52,3 +54,49 @@ def test_jitter_stays_between_half_and_all_of_the_ceiling():
 def test_rejects_negative_settings(kwargs):
     with pytest.raises(OcpClientError):
         RetryPolicy(**kwargs)
+
+
+def first(count, delays):
+    return list(itertools.islice(delays, count))
+
+
+def test_polling_delays_grow_by_half_up_to_the_cap():
+    assert first(7, polling_delays(2, 8)) == [2, 3, 4.5, 6.75, 8, 8, 8]
+
+
+def test_polling_delays_with_the_cap_equal_to_the_first_pause_are_constant():
+    assert first(3, polling_delays(5, 5)) == [5, 5, 5]
+
+
+@pytest.mark.parametrize('sleep, expected', [
+    (0.5, 2),   # 4 times the interval
+    (2, 8),
+    (10, 30),   # 4 times would be 40: the 30 s ceiling wins
+    (60, 60),   # an interval above the ceiling is kept as asked
+])
+def test_default_max_sleep(sleep, expected):
+    assert default_max_sleep(sleep) == expected
+
+
+class TestBackoff:
+    """The one backoff: the client's retries, a wait's polling, a supervision's outage and the event
+    source's failed polls are each a Backoff."""
+
+    def test_grows_by_its_factor_up_to_the_ceiling(self):
+        backoff = Backoff(1, 10, factor=2)
+        assert [backoff.pause(attempt) for attempt in range(1, 7)] == [1, 2, 4, 8, 10, 10]
+
+    def test_jitter_draws_between_half_and_all_of_the_ceiling(self):
+        assert Backoff(4, 10, jitter=True, random=lambda: 0.0).pause(2) == 4
+        assert Backoff(4, 10, jitter=True, random=lambda: 0.999).pause(2) == pytest.approx(7.996)
+
+    def test_jitter_never_goes_below_the_floor(self):
+        assert Backoff(10, 100, jitter=True, floor=10, random=lambda: 0.0).pause(1) == 10
+
+    def test_the_server_may_ask_for_longer(self):
+        assert Backoff(1, 10).pause(1, asked=42) == 42
+        assert Backoff(1, 10).pause(3, asked=2) == 4
+
+    def test_thousands_of_attempts_stay_at_the_ceiling(self):
+        assert Backoff(5, 300, factor=2).pause(5000) == 300
+        assert Backoff(0.5, 8, factor=2, jitter=True, random=lambda: 0.5).pause(10 ** 6) == 6

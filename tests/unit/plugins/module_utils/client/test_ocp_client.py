@@ -15,7 +15,8 @@ import requests
 import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import OcpClient, api_url_secrets, masked_api_url
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import api_url_secrets, masked_api_url
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import OcpClient
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpApiError,
     OcpClientError,
@@ -441,61 +442,3 @@ class TestRequest:
         with pytest.raises(OcpServerError):
             client.request(method, TASK_PATH)
         assert client.request_count == 1 and sleeps == []
-
-
-def page(items, number, total_pages, size=2):
-    return envelope({"contents": items, "page": {"number": number, "size": size, "totalPages": total_pages,
-                                                 "totalElements": 5}})
-
-
-class TestPaginate:
-    def test_reads_every_page(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
-        mocked.get(URL + LIST_PATH, json=page([{"id": 3}, {"id": 2}], 2, 3))
-        mocked.get(URL + LIST_PATH, json=page([{"id": 1}], 3, 3))
-        items = client.paginate(LIST_PATH, {"status": ["FAILED"]}, page_size=2)
-        assert [item["id"] for item in items] == [5, 4, 3, 2, 1]
-        assert [call.request.url for call in mocked.calls] == [
-            URL + LIST_PATH + "?page=%d&size=2&status=FAILED" % number for number in (1, 2, 3)]
-
-    def test_stops_at_the_limit(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}, {"id": 3}], 1, 2, size=3))
-        mocked.get(URL + LIST_PATH, json=page([{"id": 2}, {"id": 1}, {"id": 0}], 2, 2, size=3))
-        assert [item["id"] for item in client.paginate(LIST_PATH, limit=4, page_size=3)] == [5, 4, 3, 2]
-
-    def test_asks_for_no_more_than_the_limit(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
-        assert [item["id"] for item in client.paginate(LIST_PATH, limit=2)] == [5, 4]
-        assert mocked.calls[0].request.url == URL + LIST_PATH + "?page=1&size=2"
-
-    def test_tells_the_total_the_server_counts(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 3))
-        items, total = client.paginate_with_total(LIST_PATH, limit=2)
-        assert ([item["id"] for item in items], total) == ([5, 4], 5)
-
-    def test_total_is_none_without_page_info(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=envelope({"contents": [{"id": 1}]}))
-        assert client.paginate_with_total(LIST_PATH)[1] is None
-
-    def test_limit_zero_sends_nothing(self, client):
-        assert client.paginate(LIST_PATH, limit=0) == []
-        assert client.request_count == 0
-
-    def test_skips_items_shifted_onto_the_next_page(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([{"id": 5}, {"id": 4}], 1, 2))
-        mocked.get(URL + LIST_PATH, json=page([{"id": 4}, {"id": 3}], 2, 2))
-        assert [item["id"] for item in client.paginate(LIST_PATH, page_size=2)] == [5, 4, 3]
-
-    def test_without_page_info_stops_on_a_short_page(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=envelope({"contents": [{"id": 2}, {"id": 1}]}))
-        mocked.get(URL + LIST_PATH, json=envelope({"contents": [{"id": 0}]}))
-        assert len(client.paginate(LIST_PATH, page_size=2)) == 3
-
-    def test_stops_on_an_empty_page(self, client, mocked):
-        mocked.get(URL + LIST_PATH, json=page([], 1, 7))
-        assert client.paginate(LIST_PATH) == []
-
-    @pytest.mark.parametrize("kwargs", [{"page_size": 0}, {"page_size": 2001}, {"limit": -1}])
-    def test_rejects_bad_sizes(self, client, kwargs):
-        with pytest.raises(OcpClientError):
-            client.paginate(LIST_PATH, **kwargs)

@@ -8,16 +8,15 @@ __metaclass__ = type
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.credentials import with_environment_credentials
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support import arguments as common
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
-    OCP_CONNECTION_CONSTRAINTS,
     client_from_module,
     connection_option_errors,
-    fail_from_error,
     ocp_argument_spec,
     wait_argument_spec,
-    with_environment_credentials,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import fail_from_error
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpClientError,
     OcpConnectionError,
@@ -54,7 +53,7 @@ def clean_environment(monkeypatch):
 
 
 def validate(params):
-    result = ArgumentSpecValidator(ocp_argument_spec(), **OCP_CONNECTION_CONSTRAINTS).validate(params)
+    result = ArgumentSpecValidator(ocp_argument_spec()).validate(params)
     return result.validated_parameters, [str(error) for error in result.errors]
 
 

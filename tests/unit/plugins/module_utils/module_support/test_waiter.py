@@ -5,25 +5,20 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import itertools
-
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
-    FAILED,
+    TaskWaiter,
+    WaitResult,
+    wait_failure_message,
+)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks, task_outcome
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
+    FAILED_OUTCOME as FAILED,
     ROLLED_BACK,
     SUCCEEDED,
     TIMED_OUT,
-    CheckModeWaiter,
-    TaskWaiter,
-    WaitResult,
-    default_max_sleep,
-    failed_subtasks,
-    make_waiter,
-    polling_delays,
-    task_outcome,
-    wait_failure_message,
 )
 
 TASK_ID = 1024
@@ -120,30 +115,6 @@ def test_task_outcome_follows_status_and_operation(snapshot, expected):
 ])
 def test_task_outcome_of_unknown_or_missing_status_is_not_final(snapshot):
     assert task_outcome(snapshot) is None
-
-
-# --- backoff ---
-
-def first(count, delays):
-    return list(itertools.islice(delays, count))
-
-
-def test_polling_delays_grow_by_half_up_to_the_cap():
-    assert first(7, polling_delays(2, 8)) == [2, 3, 4.5, 6.75, 8, 8, 8]
-
-
-def test_polling_delays_with_the_cap_equal_to_the_first_pause_are_constant():
-    assert first(3, polling_delays(5, 5)) == [5, 5, 5]
-
-
-@pytest.mark.parametrize('sleep, expected', [
-    (0.5, 2),   # 4 times the interval
-    (2, 8),
-    (10, 30),   # 4 times would be 40: the 30 s ceiling wins
-    (60, 60),   # an interval above the ceiling is kept as asked
-])
-def test_default_max_sleep(sleep, expected):
-    assert default_max_sleep(sleep) == expected
 
 
 # --- TaskWaiter: outcomes ---
@@ -293,35 +264,6 @@ def test_invalid_settings_are_refused(timeout, sleep, max_sleep, complaint):
         TaskWaiter(lambda task_id: None, timeout, sleep, max_sleep=max_sleep)
 
 
-# --- check mode ---
-
-@pytest.mark.parametrize('snapshot, expected', [
-    (task('RUNNING'), None),
-    (task('FAILED'), FAILED),
-    (task('SUCCESSFUL'), SUCCEEDED),
-    (task('SUCCESSFUL', operation='ROLLBACK'), ROLLED_BACK),
-])
-def test_check_mode_waiter_reads_exactly_once_and_never_waits(snapshot, expected):
-    clock = FakeClock()
-    ocp = FakeOcp(clock, [snapshot], read_seconds=0.25)
-
-    result = CheckModeWaiter(ocp.read_task, clock=clock).wait(TASK_ID)
-
-    assert result == WaitResult(expected, snapshot, 0.25, 1)
-    assert ocp.reads == [TASK_ID]
-    assert clock.sleeps == []
-
-
-def test_make_waiter_picks_the_check_mode_waiter_only_in_check_mode():
-    def read_task(task_id):
-        return None
-
-    assert isinstance(make_waiter(read_task, 60, 5, check_mode=True), CheckModeWaiter)
-    waiter = make_waiter(read_task, 60, 5)
-    assert isinstance(waiter, TaskWaiter)
-    assert (waiter.timeout, waiter.sleep, waiter.max_sleep) == (60, 5, 20)
-
-
 # --- failure reports ---
 
 def test_failed_subtasks_come_in_series_order():
@@ -412,7 +354,7 @@ def test_message_for_a_rolled_back_task_says_it_did_not_succeed():
                        "with operation ROLLBACK, so its changes were undone and it did not succeed")
 
 
-def test_message_for_a_running_task_seen_in_check_mode():
+def test_message_for_a_task_not_finished_when_read():
     message = wait_failure_message(WaitResult(None, task('RUNNING', subtasks=[subtask(1, 'RUNNING')]), 0.1, 1))
 
     assert message == "task 1024 'Create tenant' has not finished, still RUNNING (0/1 subtasks done)"

@@ -128,3 +128,64 @@ def test_illegal_action_raises_the_typed_error(api, mocked):
         "successful": False, "error": {"code": 20003, "message": "not supported in the FAILED state"}})
     with pytest.raises(OcpIllegalStateError):
         api.cancel_subtask(1000, 12)
+
+
+def page(items, number, total_pages, size=2):
+    return envelope({"contents": items, "page": {"number": number, "size": size, "totalPages": total_pages,
+                                                 "totalElements": 5}})
+
+
+class TestPaging:
+    """The one paging loop (TaskApi.pages) and list_all_tasks, which keeps each task once."""
+
+    def test_reads_every_page(self, api, mocked):
+        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 3))
+        mocked.get(TASKS, json=page([{"id": 3}, {"id": 2}], 2, 3))
+        mocked.get(TASKS, json=page([{"id": 1}], 3, 3))
+        tasks = [task["id"] for listed, _info in api.pages({"status": ["FAILED"]}, size=2) for task in listed]
+        assert tasks == [5, 4, 3, 2, 1]
+        assert [call.request.url for call in mocked.calls] == [
+            TASKS + "?page=%d&size=2&status=FAILED" % number for number in (1, 2, 3)]
+
+    def test_stops_at_the_limit(self, api, mocked):
+        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}, {"id": 3}], 1, 2, size=3))
+        mocked.get(TASKS, json=page([{"id": 2}, {"id": 1}, {"id": 6}], 2, 2, size=3))
+        tasks, _total = api.list_all_tasks({}, limit=4)
+        assert [task["id"] for task in tasks] == [5, 4, 3, 2]
+
+    def test_asks_for_no_more_than_the_limit(self, api, mocked):
+        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 3))
+        tasks, total = api.list_all_tasks({}, limit=2)
+        assert ([task["id"] for task in tasks], total) == ([5, 4], 5)
+        assert mocked.calls[0].request.url == TASKS + "?page=1&size=2"
+
+    def test_total_is_none_without_page_info(self, api, mocked):
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 1}]}))
+        assert api.list_all_tasks({})[1] is None
+
+    def test_limit_zero_sends_nothing(self, api):
+        assert api.list_all_tasks({}, limit=0) == ([], None)
+
+    def test_skips_tasks_shifted_onto_the_next_page(self, api, mocked):
+        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 2))
+        mocked.get(TASKS, json=page([{"id": 4}, {"id": 3}], 2, 2))
+        tasks, _total = api.list_all_tasks({}, limit=None)
+        assert [task["id"] for task in tasks] == [5, 4, 3]
+
+    def test_without_page_info_stops_on_a_page_not_full(self, api, mocked):
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 2}, {"id": 1}]}))
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 0}]}))
+        assert [len(listed) for listed, _info in api.pages({}, size=2)] == [2, 1]
+
+    def test_stops_on_an_empty_page(self, api, mocked):
+        mocked.get(TASKS, json=page([], 1, 7))
+        assert [listed for listed, _info in api.pages({})] == [[]]
+
+    @pytest.mark.parametrize("size", [0, 2001])
+    def test_refuses_page_sizes_ocp_does_not_serve(self, api, size):
+        with pytest.raises(OcpClientError, match="a page holds 1 to 2000 tasks"):
+            next(api.pages({}, size=size))
+
+    def test_refuses_a_negative_limit(self, api):
+        with pytest.raises(OcpClientError, match="limit must be 0 or more"):
+            api.list_all_tasks({}, limit=-1)

@@ -17,6 +17,7 @@ import copy
 import datetime
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
 START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 # How runTime grows, unless a test says: OCP's engine ('ocp') or the older rule ('every_run');
@@ -131,6 +132,9 @@ class FakeOcp:
         task = copy.deepcopy(self.tasks[task_id])
         task['subtasks'] = [public(s) for s in task['subtasks']]
         return task
+
+    # The one paging loop, over this fake's pages.
+    pages = TaskApi.pages
 
     def list_tasks(self, filters, page=1, size=10, sort=None):
         self.calls.append(('list', page))

@@ -23,7 +23,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpServerError,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import LIST_PAGE_SIZE, Reader
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import Reader
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE as LIST_PAGE_SIZE
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import unsuccessful_message
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import LIST_QUERY_MIN_TASKS, Supervisor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import ServerClock

@@ -14,7 +14,8 @@ import datetime
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpBadRequestError, OcpNotFoundError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import normalize_task
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TASK_FILTERS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
 START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 # Fields a list entry (BasicTaskInstance) does not carry.
@@ -155,9 +156,12 @@ class FakeOcp:
             if failure is not None:
                 raise failure
 
+    # The one paging loop, over this fake's pages.
+    pages = TaskApi.pages
+
     def list_tasks(self, filters, page=1, size=10, sort=None):
         # As strict as TaskApi: a filter it does not know (by OCP's parameter name, say) is an error.
-        unknown = set(filters) - set(TASK_FILTERS)
+        unknown = set(filters) - set(FILTER_OPTIONS)
         assert not unknown, 'TaskApi would refuse the filter(s) %s' % sorted(unknown)
         self._call('list')
         statuses = filters.get('status')

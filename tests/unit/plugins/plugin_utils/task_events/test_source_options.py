@@ -8,19 +8,10 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import OcpAccessKeyAuth
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import connection_environment
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import (
-    CONNECTION_ENVIRONMENT,
-    client_from_options,
-    source_options,
-)
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import client_from_options, source_options
 
 ENVIRON = {'OCP_URL': 'https://ocp.example.com:8080/', 'OCP_USERNAME': 'admin', 'OCP_PASSWORD': 'pw'}
-
-
-def test_the_environment_variables_are_the_modules_ones():
-    assert dict(CONNECTION_ENVIRONMENT) == connection_environment()
 
 
 def test_defaults_and_environment():

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How messages name a task or a subtask, and its state: ``task 1004 'Create tenant'``,
+``subtask 12 'Create resource pool'``, ``FAILED/EXECUTE``. Every message of the collection names
+them through these functions, so that they read the same everywhere."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+def _label(kind, item):
+    item = item if isinstance(item, dict) else {}
+    identifier = item.get('id')
+    label = '%s %s' % (kind, '(unknown id)' if identifier is None else identifier)
+    if item.get('name'):
+        label += " '%s'" % (item['name'],)
+    return label
+
+
+def task_label(task):
+    """``task 1004 'Create tenant'``; without a name ``task 1004``."""
+    return _label('task', task)
+
+
+def subtask_label(subtask):
+    """``subtask 12 'Create resource pool'``; without a name ``subtask 12``."""
+    return _label('subtask', subtask)
+
+
+def state_label(item):
+    """``STATUS/OPERATION`` of a task or subtask, as OCP shows them."""
+    return '%s/%s' % (item.get('status'), item.get('operation') or 'no operation')
+
+
+def explain_failed_subtask(subtask, cause=None):
+    """The one explanation of a failed subtask every entry point gives: which, where, and why.
+
+    ``subtask 1000012 'Install OCP agent' (Install OCP agent on host 10.0.0.4) failed: <cause>``:
+    the description names the host of a per-host subtask; ``cause`` is the log line of its latest
+    run that says why (subtask_log.cause_line). An operation other than EXECUTE and RETRY (CANCEL
+    after a timeout, ROLLBACK) changes what the failure means, so it is shown.
+    """
+    text = subtask_label(subtask)
+    if subtask.get('description') and subtask.get('description') != subtask.get('name'):
+        text += ' (%s)' % (subtask['description'],)
+    text += ' failed'
+    operation = subtask.get('operation')
+    if operation and operation not in ('EXECUTE', 'RETRY'):
+        text += ' (operation %s)' % (operation,)
+    if cause:
+        text += ': %s' % (cause,)
+    return text
