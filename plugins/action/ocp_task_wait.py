@@ -3,7 +3,7 @@
 """ocp_task_wait runs on the controller, so it can print progress while it waits.
 
 A module only reports when it ends, and AWX kills a job that prints nothing for a while. All
-the supervision is in module_utils/supervisor.py; this plugin parses the options, builds the
+the supervision is in plugins/plugin_utils/supervision/; this plugin parses the options, builds the
 client, runs the supervisor with Display as its progress callback and returns the result.
 """
 

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The connection options of every module; plugins/module_utils/common.py defines them.
+    # The connection options of every module; plugins/module_utils/client/options.py and module_support/arguments.py define them.
     DOCUMENTATION = r'''
 options:
   api_url:

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The options of modules that can wait for a task; plugins/module_utils/common.py defines them.
+    # The options of modules that can wait for a task; plugins/module_utils/client/options.py and module_support/arguments.py define them.
     DOCUMENTATION = r'''
 options:
   wait:

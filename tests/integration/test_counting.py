@@ -3,7 +3,7 @@
 """Retry limits count what OCP records (issue 11), journal-counted through ansible-playbook.
 
 In OCP's engine a subtask retry leaves ``runTime`` unchanged; only a task retry and OCP's own
-automatic retry add 1 (FACTS.md; the simulator follows OCP Express). An attempt is a run as the
+automatic retry add 1 (docs/ocp-behaviour.md#task-and-subtask-states; the simulator follows OCP Express). An attempt is a run as the
 subtask's log records it, so the limits hold whichever way the server counts: `make test` runs
 this module against both (``OCP_SIMULATOR_RUN_TIME_COUNTING=every_run`` for the older rule).
 """

@@ -37,7 +37,7 @@ def _ran_again(before, after):
     """Whether ``after`` (the same subtask, read later) shows a new run.
 
     A new run ends with a new finish time; ``runTime`` grows on some OCP versions but not on a
-    subtask retry in OCP's engine (FACTS.md), so it only adds evidence.
+    subtask retry in OCP's engine (docs/ocp-behaviour.md#task-and-subtask-states), so it only adds evidence.
     """
     old, new = _run_time(before), _run_time(after)
     if old is not None and new is not None and new > old:
@@ -119,7 +119,8 @@ def still_called_for(action, before, fresh, subtask_id=None):
 
 
 def predict_after(action, task, subtask_id=None):
-    """The task as OCP's legal-action table (FACTS.md) says it is right after ``action`` is accepted.
+    """The task as OCP's legal-action table (docs/ocp-behaviour.md#which-action-is-legal) says it is right
+    after ``action`` is accepted.
 
     For check mode's diff: what would change, without sending anything.
     """

@@ -82,7 +82,7 @@ def _signed_headers(headers):
 
 
 def string_to_sign(method, body, content_type, date, host, headers, path, params):
-    """The text OCP's AK/SK scheme signs (FACTS.md, "Authentication"), one field per line:
+    """The text OCP's AK/SK scheme signs (docs/ocp-behaviour.md#authentication), one field per line:
     METHOD, MD5 of the body, Content-Type, Date, host[:port], x-ocp-* headers, path?query.
     """
     path_and_query = path

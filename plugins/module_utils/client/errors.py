@@ -18,7 +18,7 @@ What an error means for the caller is a property of the error, the same for ever
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# error.code values that refine an HTTP 400 (FACTS.md, "Response envelope").
+# error.code values that refine an HTTP 400 (docs/ocp-behaviour.md#errors-and-error-codes).
 CODE_ILLEGAL_STATE = 20003
 CODE_ROLLBACK_PROHIBITED = 20004
 

@@ -3,7 +3,7 @@
 """The one HTTP client every module of this collection talks to OCP through.
 
 It owns what must be right once: credentials, TLS, timeouts, the response envelope, error
-mapping and retries. It knows nothing about tasks; see tasks.py for the endpoints.
+mapping and retries. It knows nothing about tasks; see tasks/task_api.py for the endpoints.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -44,9 +44,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff impor
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.version import COLLECTION_VERSION
 
-# The HTTP methods OCP's API uses. Only GET is ever sent twice (see retry.py).
+# The HTTP methods OCP's API uses. Only GET is ever sent twice (see backoff.py).
 METHODS = ("GET", "POST", "PUT", "DELETE")
-# The header under which OCP logs a request; it echoes a value the client sends (FACTS.md).
+# The header under which OCP logs a request; it echoes a value the client sends
+# (docs/ocp-behaviour.md#response-envelope).
 TRACE_ID_HEADER = "x-trace-id"
 
 def json_body(body):

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Carry out a task or subtask action for a module: read, decide, send at most once, wait, report.
 
-The decisions themselves are in actions.py; this is the part that talks to OCP and to Ansible.
+The decisions themselves are in actions/legality.py and actions/effects.py; this is the part that talks to OCP and to Ansible.
 ``ocp_task_action`` and ``ocp_subtask_action`` build a target (TaskTarget or SubtaskTarget) and
 hand it to ``run_action_module``.
 """
@@ -127,7 +127,7 @@ class ActionFailed(Exception):
 
 
 def _latest_run_lines(log):
-    """The lines of the subtask's latest run (runs.py): an earlier run's error is not this failure's cause."""
+    """The lines of the subtask's latest run (subtask_log.py): an earlier run's error is not this failure's cause."""
     return SubtaskRuns(log).latest_run_lines()
 
 

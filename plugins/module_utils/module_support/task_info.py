@@ -16,7 +16,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import
 
 
 def failure_cause(log):
-    """The line of a failed subtask's log that says why: in its latest run only (runs.py), as the
+    """The line of a failed subtask's log that says why: in its latest run only (subtask_log.py), as the
     action modules and ocp_task_wait tell it; an earlier run's error is not this failure's cause."""
     return cause_line(SubtaskRuns(log).latest_run_lines())
 

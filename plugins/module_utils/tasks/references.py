@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Task references: the ids of the tasks a user names, in whatever shape OCP handed them out.
 
-A task-starting call returns the task in ``data`` (FACTS.md, "Calls that start tasks"), a list in
+A task-starting call returns the task in ``data`` (docs/ocp-behaviour.md#calls-that-start-tasks), a list in
 ``data.contents``, or ids in ``taskIdList``; playbooks pass that on as an envelope, a ``uri``
 result (``json``), an ``ocp_api`` result (``task_ids``) or plain ids. Ids go into URL paths, so
 only ASCII digits get through.

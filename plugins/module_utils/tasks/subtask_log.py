@@ -3,7 +3,7 @@
 """The runs of a subtask, as its log records them, and why a run failed.
 
 OCP's ``runTime`` is not a count of runs: a subtask retry leaves it unchanged, only a task retry
-and OCP's automatic retry add 1 (FACTS.md, "States and operations"; OCP Express
+and OCP's automatic retry add 1 (docs/ocp-behaviour.md#task-and-subtask-states; OCP Express
 ``SubtaskInstanceManagerImpl.retrySubtask``), and other OCP versions may count differently. What
 records every run is the log: the runner starts each run with one separator line naming its
 operation and start time (OCP Express ``RunnerFactory.SEPARATOR_FORMAT``), and each terminal

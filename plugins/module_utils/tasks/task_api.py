@@ -41,7 +41,7 @@ def _required_data(envelope, method, path):
 
 class TaskApi:
     """Task and subtask calls on an OcpClient. Tasks and subtasks come back normalised
-    (see normalize.py); actions with nothing to return give None."""
+    (see snapshot.py); actions with nothing to return give None."""
 
     def __init__(self, client):
         self._client = client

@@ -6,9 +6,9 @@ Pure: the supervisor reads the logs (reading.py) and hands them here. Counting f
 records, never our own memory, so a restarted supervision, a second one next to it, a fork of
 ``ocp_task_action`` and a person in the web console all add to the same counts:
 
-- attempts: the EXECUTE and RETRY runs in the subtask's log (runs.py), plus one queued when the
+- attempts: the EXECUTE and RETRY runs in the subtask's log (subtask_log.py), plus one queued when the
   subtask is READY to run forward. Without separators in the log, ``runTime`` stands in (right on
-  OCPs that add 1 per run, low on those that do not: FACTS.md).
+  OCPs that add 1 per run, low on those that do not: docs/ocp-behaviour.md#task-and-subtask-states).
 - rollbacks and cancels: the ROLLBACK and CANCEL runs in the log (a timeout writes no CANCEL run).
 - the latest run's start: its separator; OCP's ``startTime`` is the first run's.
 """

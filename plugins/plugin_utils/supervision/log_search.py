@@ -5,7 +5,7 @@
 Policies are written by people, logs by OCP. A pattern such as ``.*ERROR.*Timeout`` on a 2 MB line
 backtracks for minutes, and Python's ``re`` cannot be interrupted from another thread. So:
 
-- each pattern is searched line by line, in the lines of the latest run only (runs.py), each line
+- each pattern is searched line by line, in the lines of the latest run only (subtask_log.py), each line
   cut at ``MAX_LINE_CHARS`` and at most the last ``MAX_LINES`` lines;
 - the search runs in a child Python process that the caller kills after ``timeout`` seconds (and
   that kills itself with an alarm, should the caller die first); a pattern that did not finish in
@@ -50,12 +50,6 @@ class SearchResult(object):
     def __init__(self, matched, timed_out):
         self.matched = frozenset(matched)
         self.timed_out = frozenset(timed_out)
-
-
-def search_in_process(patterns, lines):
-    """The same search without a child process, for callers that trust their patterns (tests)."""
-    cut = bounded_lines(lines)
-    return SearchResult([p for p in patterns if any(p.search(line) for line in cut)], [])
 
 
 def search(patterns, lines, timeout=SEARCH_TIMEOUT, clock=time.monotonic):

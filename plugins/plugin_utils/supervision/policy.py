@@ -8,7 +8,7 @@ snapshot (as normalize.normalize_task returns it), what OCP records about its su
 (evidence.py: attempts and rollbacks counted from the logs, the latest run's start, which log
 patterns matched the latest run), the current time and how many actions the policy's
 ``max_actions`` has seen taken, and returns the actions to take. Whether an action is legal
-comes from actions.py.
+comes from actions/legality.py.
 
 How ``decide`` chooses (the rules are tried in order, the first that applies wins):
 
@@ -227,7 +227,7 @@ def _matches(rule, task, subtask, proof, names_only=False):
 
 def _ocp_stopped_retrying(task, subtask):
     if task.get('status') == 'FAILED':
-        return True  # FACTS.md: a task is FAILED only when none of its subtasks runs
+        return True  # a task is FAILED only when none of its subtasks runs (docs/ocp-behaviour.md#task-and-subtask-states)
     retry_count = subtask.get('retryCount')
     run_time = subtask.get('runTime')
     return _is_number(retry_count) and _is_number(run_time) and run_time > retry_count

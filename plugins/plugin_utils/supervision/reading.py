@@ -9,13 +9,13 @@ that make the evidence its policy decides on.
   subtask, the latest run of a RUNNING one past a cancel limit, the actions taken when
   ``max_actions`` is set). A log that cannot change any more (the subtask is not running and its
   status, operation and finish time are the same) is read once.
-- Log patterns are searched in bounded time (logmatch.py), once per run of a subtask.
+- Log patterns are searched in bounded time (log_search.py), once per run of a subtask.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import log_search as logmatch
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import log_search
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_runs, evidence_from_state
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import subtasks_past_cancel_limits
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
@@ -24,9 +24,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AF
 
 
 class Reader(object):
-    """Reads for one supervision, through ``api`` (a TaskApi); ``search`` is logmatch.search or a stand-in."""
+    """Reads for one supervision, through ``api`` (a TaskApi); ``search`` is log_search.search or a stand-in."""
 
-    def __init__(self, api, policy, search=logmatch.search):
+    def __init__(self, api, policy, search=log_search.search):
         self.api = api
         self.policy = policy
         self._search = search

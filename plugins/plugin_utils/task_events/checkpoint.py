@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The checkpoint file of the ``oceanbase.ocp.ocp_task_events`` source.
 
-It holds what the source remembers (task_event_watcher.WatchState: the keys of the events put,
+It holds what the source remembers (watcher.WatchState: the keys of the events put,
 each task's last list entry, where the sweeps are), so that a restarted source tells what
 changed while it was down and nothing twice. It is written whole, atomically: to a temporary
 file beside it, flushed to disk, then renamed over the old one, so a crash leaves either the old

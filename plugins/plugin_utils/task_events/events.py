@@ -3,7 +3,7 @@
 """Turn what OCP shows of a task into events, each keyed on the change it reports.
 
 This is the pure half of the ``oceanbase.ocp.ocp_task_events`` source: no HTTP, no clock of its
-own. task_event_watcher.py decides what to read; this file says, from a task's list entry or
+own. watcher.py decides what to read; this file says, from a task's list entry or
 detail read, its subtask logs and what is remembered of the task (``TaskMemory``), which events
 are due and what to remember next.
 
@@ -381,7 +381,7 @@ def _failed_subtasks_now(task, memory):
 def events_from_read(task, memory, logs, context, rules=(), log_lines=10):
     """The events a detail read of a task gives, and the task's memory after them.
 
-    ``task`` is normalised (tasks.py), ``memory`` what was known (None: a task never seen),
+    ``task`` is normalised (tasks/task_api.py), ``memory`` what was known (None: a task never seen),
     ``logs`` the texts of the subtasks ``subtasks_needing_logs`` named, by subtask id.
     ``rules`` are the running_long rules ``(compiled pattern, seconds)``; the watches they call
     for are taken from this read, which shows when each running subtask started.

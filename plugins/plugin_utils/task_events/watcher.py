@@ -3,7 +3,7 @@
 """One poll of OCP for the ``oceanbase.ocp.ocp_task_events`` source: what to ask, what it means.
 
 Synchronous and given everything it uses (a TaskApi or a fake, OCP's clock, a monotonic clock, a
-random source for jitter), so that tests run it without HTTP or sleeps; event_source_loop.py runs
+random source for jitter), so that tests run it without HTTP or sleeps; source_loop.py runs
 it in an executor thread, off the event loop.
 
 A poll:
@@ -160,7 +160,7 @@ def stop_message(error):
 class TaskEventWatcher:
     """Polls OCP (through ``api``, a TaskApi) and plans the events; see the module docstring.
 
-    ``options`` is a SourceOptions (event_source_options.py); ``server_time()`` returns OCP's
+    ``options`` is a SourceOptions (source_options.py); ``server_time()`` returns OCP's
     timestamp of the last answer (the client's ``last_server_time``) or None; ``now()`` is the
     fallback (an aware datetime); ``clock`` measures outages; ``random`` jitters backoffs.
     """

@@ -3,8 +3,8 @@
 """ocp_task_events: an ansible-rulebook event source of OceanBase Cloud Platform (OCP) task changes.
 
 The plugin is thin: the polling, the events and their keys, and the checkpoint live in the
-collection's plugins/module_utils (task_event_watcher.py, task_events.py, event_checkpoint.py,
-event_source_loop.py), where unit tests run them with a fake OCP and a fake clock.
+collection's plugins/plugin_utils/task_events/ (watcher.py, events.py, checkpoint.py,
+source_loop.py), where unit tests run them with a fake OCP and a fake clock.
 """
 
 from __future__ import absolute_import, division, print_function

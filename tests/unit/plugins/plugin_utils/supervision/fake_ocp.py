@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An in-memory OCP task API for the supervisor's unit tests, on a fake clock.
 
-It follows OCP's engine where the supervisor's guarantees depend on it (FACTS.md and OCP Express,
+It follows OCP's engine where the supervisor's guarantees depend on it (docs/ocp-behaviour.md and OCP Express,
 as the simulator does over HTTP): a subtask retry leaves ``runTime`` unchanged (``run_time_counting
 ='every_run'`` keeps the older rule), every run writes a ``############{OP}{time}############``
 separator to the subtask's log, ``startTime`` is the first run's, a rollback marks the task
@@ -18,6 +18,7 @@ import datetime
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpNotFoundError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import log_search
 
 START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 # How runTime grows, unless a test says: OCP's engine ('ocp') or the older rule ('every_run');
@@ -242,3 +243,9 @@ def fail_on_retry(ocp, task, subtask):
 
 def stay_ready(ocp, task, subtask):
     """OCP accepted the retry but has not started the run yet."""
+
+
+def search_in_process(patterns, lines):
+    """log_search.search without its child process: the tests' patterns are trusted to end quickly."""
+    cut = log_search.bounded_lines(lines)
+    return log_search.SearchResult([pattern for pattern in patterns if any(pattern.search(line) for line in cut)], [])

@@ -12,7 +12,6 @@ import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_runs
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.log_search import search_in_process
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import (
     decide,
     next_cancel_check,
@@ -20,6 +19,8 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy i
     subtasks_past_cancel_limits,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
+
+from fake_ocp import search_in_process  # pylint: disable=import-error
 
 UTC8 = datetime.timezone(datetime.timedelta(hours=8))
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC8)
