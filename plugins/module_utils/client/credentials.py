@@ -13,6 +13,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import O
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.options import CREDENTIAL_KINDS
 
+
 def with_environment_credentials(params, environ=None):
     """``params`` with the credentials the task left out taken from the non-empty OCP_* variables.
 

@@ -50,6 +50,7 @@ METHODS = ("GET", "POST", "PUT", "DELETE")
 # (docs/ocp-behaviour.md#response-envelope).
 TRACE_ID_HEADER = "x-trace-id"
 
+
 def json_body(body):
     """``body`` as the JSON bytes to send; OcpClientError when it is not JSON.
 

@@ -29,6 +29,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     TIMED_OUT,
 )
 
+
 class WaitResult(collections.namedtuple('WaitResult', ['outcome', 'task', 'elapsed', 'polls'])):
     """How a wait ended.
 

@@ -12,6 +12,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MA
 
 TASKS_PATH = "/api/v2/tasks/instances"
 
+
 def _id(value, what):
     """``value`` as a positive int; ids go into URL paths, so nothing else may get through."""
     text = "%s" % (value,)

@@ -22,7 +22,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log im
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, CANCEL_ACTION, FAILED, RUNNING
 
 
-
 class Reader(object):
     """Reads for one supervision, through ``api`` (a TaskApi); ``search`` is log_search.search or a stand-in."""
 

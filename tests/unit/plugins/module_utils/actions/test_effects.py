@@ -96,7 +96,6 @@ def test_took_effect_rejects_unknown_actions():
         subtask_action_took_effect('rollback', subtask('FAILED'), subtask('FAILED'))
 
 
-
 @pytest.mark.parametrize('action, task_operation, expected', [
     ('retry', 'EXECUTE', {SUCCEEDED}),
     ('rollback', 'EXECUTE', {ROLLED_BACK}),
