@@ -162,7 +162,7 @@ def test_unknown_ids_among_known_ones_are_their_own_outcome_and_the_role_reports
         supervisor_policy={"rules": [{"match": {"subtask_name": POOL}, "action": "retry"}]},
         report_path=str(report_path), result_path=str(result_path)))
     assert run.returncode != 0 and "Traceback" not in run.output  # 999999 did not succeed
-    assert "task 999999 '' not_found (OCP knows no task with this id)" in run.output, run.output
+    assert "task 999999 not_found (OCP knows no task with this id)" in run.output, run.output
     report = json.loads(report_path.read_text())
     assert [task["outcome"] for task in report["tasks"]] == ["succeeded", "not_found", "succeeded"]
     assert report["summary"]["not_found"] == 1 and report == json.loads(result_path.read_text())
