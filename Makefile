@@ -97,6 +97,8 @@ demo: runtime-venv collection
 
 # The module and role reference in docs/reference/, generated from the plugins' own documentation.
 docs: venv collection
+	PYTHONPATH=$(COLLECTIONS_ROOT) $(BIN)/python tests/utils/task_filter_docs.py write
+	$(MAKE) collection
 	$(BIN)/python tests/utils/docs.py generate --collection $(COLLECTION)
 
 # Fails when docs/reference/ is stale, or when antsibull-docs finds a problem in the plugin docs.

@@ -27,6 +27,7 @@ author:
   - oceanbase.ocp maintainers (@oceanbase)
 extends_documentation_fragment:
   - oceanbase.ocp.connection
+  - oceanbase.ocp.task_filters
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -56,33 +57,6 @@ options:
     type: str
     choices: [none, failed, all]
     default: none
-  name:
-    description: Task name, fuzzy match.
-    type: str
-  status:
-    description: Task statuses to list.
-    type: list
-    elements: str
-    choices: [RUNNING, FAILED, SUCCESSFUL]
-  type:
-    description: Task type to list. V(SYS_ONECE) is spelled as OCP spells it.
-    type: str
-    choices: [MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED]
-  cluster_name:
-    description: Cluster name, fuzzy match.
-    type: str
-  cluster_id:
-    description: OCP cluster ID.
-    type: int
-  tenant_name:
-    description: Tenant name. OCP expects O(cluster_id) with it.
-    type: str
-  tenant_id:
-    description: Tenant ID.
-    type: int
-  host_id:
-    description: Host ID.
-    type: int
   page:
     description:
       - Page to return, starting at 1. When omitted, the first page, with a warning if more tasks match.

@@ -29,7 +29,7 @@ TASK_FILTERS = (
     TaskFilter('type', 'type', 'str', list(TASK_TYPES), 'Task type; V(SYS_ONECE) is spelled as OCP spells it.'),
     TaskFilter('cluster_name', 'clusterName', 'str', None, 'OCP cluster name, fuzzy match.'),
     TaskFilter('cluster_id', 'clusterId', 'int', None, 'OCP cluster ID.'),
-    TaskFilter('tenant_name', 'tenantName', 'str', None, 'Tenant name; OCP expects O(cluster_id) with it.'),
+    TaskFilter('tenant_name', 'tenantName', 'str', None, 'Tenant name; OCP expects C(cluster_id) with it.'),
     TaskFilter('tenant_id', 'tenantId', 'int', None, 'Tenant ID.'),
     TaskFilter('host_id', 'hostId', 'int', None, 'Host ID.'),
 )
