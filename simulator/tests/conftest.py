@@ -26,13 +26,17 @@ ADMIN_SK = "sk-test-admin-secret"
 VIEWER_AK = "AKTESTVIEWER001"
 VIEWER_SK = "sk-test-viewer-secret"
 
+# The tests outside test_profiles.py pin OCP Express's behaviour, which their evidence (the
+# fidelity tables of docs/simulator.md) is read from; test_profiles.py tests the OCP versions.
+EXPRESS = "express"
+
 # Subtask of the create_tenant template the scenario makes fail on its first run.
 FAILING_SUBTASK = "Create resource pool"
 
 TEST_SCENARIO = {
     "settings": {"speed": 1.0, "seed": 7},
     "users": [
-        {"name": ADMIN[0], "password": ADMIN[1], "roles": ["TASK_MANAGER", "TASK_VIEWER"],
+        {"name": ADMIN[0], "password": ADMIN[1], "roles": ["TASK_MANAGER", "TASK_VIEWER", "AUDIT_VIEWER"],
          "access_keys": [{"id": ADMIN_AK, "secret": ADMIN_SK}]},
         {"name": VIEWER[0], "password": VIEWER[1], "roles": ["TASK_VIEWER"],
          "access_keys": [{"id": VIEWER_AK, "secret": VIEWER_SK}]},
@@ -66,6 +70,13 @@ TEST_SCENARIO = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_simulator_environment(monkeypatch):
+    """The simulator reads OCP_SIMULATOR_* variables; a developer's shell must not change tests."""
+    for name in ("OCP_SIMULATOR_OCP_VERSION", "OCP_SIMULATOR_RATE_LIMIT", "OCP_SIMULATOR_LOGIN_LOCKOUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def scenario_file(tmp_path):
     path = tmp_path / "scenario.yaml"
@@ -75,7 +86,7 @@ def scenario_file(tmp_path):
 
 @pytest.fixture
 def sim(scenario_file):
-    with SimulatorServer(scenario_path=str(scenario_file), port=0, admin=True) as server:
+    with SimulatorServer(scenario_path=str(scenario_file), port=0, admin=True, ocp_version=EXPRESS) as server:
         yield server
 
 
@@ -83,8 +94,24 @@ def sim(scenario_file):
 def manual_sim(scenario_file):
     """The simulator on a clock that only moves through POST /__simulator__/clock."""
     with SimulatorServer(scenario_path=str(scenario_file), port=0, admin=True,
-                         clock=ManualClock()) as server:
+                         clock=ManualClock(), ocp_version=EXPRESS) as server:
         yield server
+
+
+@pytest.fixture
+def start_sim(scenario_file):
+    """Start simulators on the test scenario and a ManualClock: start_sim(ocp_version="4.2", ...)."""
+    started = []
+
+    def start(**options):
+        options.setdefault("clock", ManualClock())
+        server = SimulatorServer(scenario_path=str(scenario_file), port=0, admin=True, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture
@@ -166,7 +193,7 @@ def hanging_task(sim):
     return task
 
 
-# ---------------------------------------------------------------- AK/SK, per FACTS.md
+# ---------------------------------------------------------------- AK/SK, per OCP's 300.ak-sk-sign-roles.md
 
 def signed_headers(url, access_key, secret, *, method="GET", body=b"", params=None,
                    content_type="application/json", date=None, extra_headers=None):

@@ -26,11 +26,11 @@ def engine(clock):
 
 
 def make_engine(clock, seed=0, max_concurrency=10):
-    engine = TaskEngine(clock, seed=seed, max_concurrency=max_concurrency)
+    engine = TaskEngine(clock, seed=seed, max_concurrency=max_concurrency, profile="express")
     engine.clusters[1] = {"id": 1, "name": "obcluster", "obClusterId": 1001, "type": "PRIMARY"}
     engine.clusters[2] = {"id": 2, "name": "Other_Cluster", "obClusterId": 1002, "type": "STANDBY"}
-    engine.tenants[1001] = {"id": 1001, "name": "sys", "obClusterId": 1, "mode": "MYSQL", "clusterId": 1}
-    engine.tenants[1002] = {"id": 1002, "name": "t_app", "obClusterId": 1002, "mode": "MYSQL", "clusterId": 1}
+    engine.tenants[1001] = {"id": 1001, "name": "sys", "obTenantId": 1, "mode": "MYSQL", "clusterId": 1}
+    engine.tenants[1002] = {"id": 1002, "name": "t_app", "obTenantId": 1002, "mode": "MYSQL", "clusterId": 1}
     for host_id in (1, 2, 3):
         engine.hosts[host_id] = {"id": host_id, "ip": f"10.0.0.{host_id}", "clusterId": 1}
     engine.hosts[4] = {"id": 4, "ip": "10.0.0.4", "clusterId": None}
@@ -424,7 +424,7 @@ def test_rollback_of_a_prohibited_task_is_refused(engine, clock):
     with pytest.raises(RollbackProhibited) as raised:
         engine.rollback_task(task_id)
     assert raised.value.task_id == task_id
-    assert (raised.value.http_status, raised.value.error_code) == (400, 20004)
+    assert (raised.value.http_status, raised.value.kind) == (400, "rollback_prohibited")
 
 
 def test_prohibit_rollback_can_be_set_per_task(engine, clock):
@@ -510,7 +510,8 @@ def test_subtask_action_table(engine, clock, action, state):
         with pytest.raises(IllegalAction) as raised:
             getattr(engine, action)(task_id, subtask_id)
         assert (raised.value.target_id, raised.value.state) == (subtask_id, named)
-        assert (raised.value.http_status, raised.value.error_code) == (400, 20003)
+        kind = "skip_refused" if action == "skip_subtask" else "illegal_state"
+        assert (raised.value.http_status, raised.value.kind) == (400, kind)
         assert f"{subtask_id} task in the {named} state" in str(raised.value)
 
 
@@ -570,8 +571,8 @@ def test_task_action_table(engine, clock, action, state):
 def test_unknown_task_is_not_found(engine, call):
     with pytest.raises(NotFound) as raised:
         call(engine)
-    assert (raised.value.kind, raised.value.ident) == ("task", 1)
-    assert (raised.value.http_status, raised.value.error_code) == (404, 20000)
+    assert (raised.value.kind_of_target, raised.value.ident) == ("task", 1)
+    assert (raised.value.http_status, raised.value.kind) == (404, "task_not_found")
 
 
 @pytest.mark.parametrize("action", ["retry_subtask", "skip_subtask", "cancel_subtask"])
@@ -579,7 +580,7 @@ def test_unknown_subtask_is_not_found(engine, action):
     task_id = tenant_task(engine)
     with pytest.raises(NotFound) as raised:
         getattr(engine, action)(task_id, 42)
-    assert (raised.value.kind, raised.value.ident) == ("subtask", 42)
+    assert (raised.value.kind_of_target, raised.value.ident) == ("subtask", 42)
 
 
 def test_the_log_of_an_unknown_subtask_is_empty(engine):
@@ -711,7 +712,7 @@ def test_task_views_have_ocp_fields(engine):
     assert all(set(s) == SUBTASK_KEYS for s in task["subtasks"])
     assert task["name"] == "Create tenant" and task["type"] == "MANUAL" and task["taskDefinitionId"] == 2
     assert task["cluster"] == {"id": 1, "name": "obcluster", "obClusterId": 1001, "type": "PRIMARY"}
-    assert task["tenant"] == {"id": 1002, "name": "t_app", "obClusterId": 1002, "mode": "MYSQL"}
+    assert task["tenant"] == {"id": 1002, "name": "t_app", "obTenantId": 1002, "mode": "MYSQL"}
     assert task["creator"]["name"] == "alice" and isinstance(task["creator"]["id"], int)
     assert {s["nodeType"] for s in task["subtasks"]} == {"JAVA_TASK"}
     assert subtask(engine, task_id, "Create tenant")["description"] == "Create tenant t_app in cluster obcluster"

@@ -1,4 +1,4 @@
-"""HTTP Basic and AK/SK authentication, with signatures computed here from FACTS.md."""
+"""HTTP Basic and AK/SK authentication, with signatures computed here from OCP's docs (300.ak-sk-sign-roles.md)."""
 
 import json
 from datetime import datetime, timedelta, timezone
@@ -72,7 +72,7 @@ def test_aksk_date_must_be_gmt(sim):
 
 def test_aksk_query_is_canonicalised_sorted_and_encoded(sim):
     params = {"status": ["FAILED", "SUCCESSFUL"], "name": "Create tenant", "page": "1",
-              "clusterName": "obcl"}
+              "clusterId": "1"}
     response = get_signed(sim, TASKS, params=params)
     assert response.status_code == 200, response.text
     names = {task["name"] for task in response.json()["data"]["contents"]}
@@ -152,7 +152,11 @@ def test_aksk_viewer_may_read_but_not_act(sim, api):
     assert response.json()["error"]["code"] == 30014
 
 
+# Valid under every OCP version's rule (8-32 characters, two digits, two upper, two lower, two of ._+@#$%).
+TENANT_PASSWORD = "S3cret.Pa55_w"
+
+
 def tenant_body(name):
-    return {"name": name, "mode": "MYSQL", "rootPassword": "S3cret!pass",
+    return {"name": name, "mode": "MYSQL", "rootPassword": TENANT_PASSWORD,
             "zones": [{"name": "zone1", "replicaType": "FULL",
                        "resourcePool": {"unitSpecName": "S1", "unitCount": 1}}]}

@@ -99,11 +99,11 @@ def test_an_automatic_retry_adds_1(manual_sim, manual_api):
 
 
 def test_every_run_counting_adds_1_on_a_subtask_retry_too(manual_sim, manual_api):
-    assert set_counting(manual_sim, "every_run") == {"run_time_counting": "every_run"}
+    assert set_counting(manual_sim, "every_run")["run_time_counting"] == "every_run"
     task_id = failing_pool(manual_sim)
     pool = named(manual_api, task_id, POOL)
     assert post(manual_api, f"{TASKS}/{task_id}/subtasks/{pool['id']}/retry")["runTime"] == 2
-    assert set_counting(manual_sim, "ocp") == {"run_time_counting": "ocp"}
+    assert set_counting(manual_sim, "ocp")["run_time_counting"] == "ocp"
     bad = requests.post(manual_sim.url + "/__simulator__/settings", json={"run_time_counting": "twice"},
                         timeout=10)
     assert bad.status_code == 400 and "run_time_counting" in bad.json()["error"]
@@ -244,7 +244,7 @@ def test_rollback_readies_at_once_more_subtasks_than_the_concurrency_cap(tmp_pat
     scenario = {**TEST_SCENARIO, "settings": {"seed": 7, "max_concurrency": 1}}
     path = tmp_path / "cap1.yaml"
     path.write_text(yaml.safe_dump(scenario))
-    with SimulatorServer(scenario_path=str(path), port=0, clock=ManualClock()) as sim:
+    with SimulatorServer(ocp_version="express", scenario_path=str(path), port=0, clock=ManualClock()) as sim:
         api = Client(sim.url, auth=ADMIN)
         # One subtask at a time: three hosts pass their checks, then host 0's install
         # fails twice (retryCount 1) and nothing else starts.

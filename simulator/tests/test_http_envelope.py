@@ -1,4 +1,4 @@
-"""The response envelope, probes and the web-console fallback, as FACTS.md describes them."""
+"""The response envelope, probes and the web-console fallback, as OCP and OCP Express answer them."""
 
 import json
 import re

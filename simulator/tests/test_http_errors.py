@@ -1,4 +1,4 @@
-"""Every row of FACTS.md's error table, and the localisation of messages."""
+"""The error envelope of each kind of error (OCP Express's codes), and the localisation of messages."""
 
 import pytest
 import requests

@@ -35,7 +35,7 @@ def test_match_restricts_method_and_path_glob(sim, api):
 
 
 def probability_outcomes(scenario_path, seed):
-    with SimulatorServer(scenario_path=str(scenario_path), port=0, seed=seed) as server:
+    with SimulatorServer(ocp_version="express", scenario_path=str(scenario_path), port=0, seed=seed) as server:
         admin_add_fault(server, status=503, probability=0.5)
         return [requests.get(server.url + "/api/status", timeout=10).status_code
                 for _request in range(20)]
@@ -144,7 +144,7 @@ def test_scenario_http_faults_apply_from_the_start(tmp_path):
     scenario = {**TEST_SCENARIO, "http_faults": [{"status": 503, "nth": [1]}]}
     path = tmp_path / "faulty.yaml"
     path.write_text(yaml.safe_dump(scenario))
-    with SimulatorServer(scenario_path=str(path), port=0) as server:
+    with SimulatorServer(ocp_version="express", scenario_path=str(path), port=0) as server:
         assert requests.get(server.url + "/api/status", timeout=10).status_code == 503
         assert requests.get(server.url + "/api/status", timeout=10).status_code == 200
 
@@ -203,7 +203,7 @@ def test_admin_rejects_unknown_templates(sim):
 
 
 def test_admin_api_is_off_unless_enabled(scenario_file):
-    with SimulatorServer(scenario_path=str(scenario_file), port=0, admin=False) as server:
+    with SimulatorServer(ocp_version="express", scenario_path=str(scenario_file), port=0, admin=False) as server:
         response = requests.get(server.url + "/__simulator__/health", timeout=10)
         assert response.headers["Content-Type"].startswith("text/html")
         posted = requests.post(server.url + "/__simulator__/faults", json={"status": 500},

@@ -62,7 +62,8 @@ def test_type_filter(api):
 def test_cluster_and_tenant_filters(api):
     in_cluster_2 = names(listing(api, clusterId=2))   # the tenant task and host 2's task
     assert "Create tenant t_meta" in in_cluster_2 and "Create tenant t_orders" not in in_cluster_2
-    assert names(listing(api, clusterName="obclus")) == {"Create tenant t_orders"}
+    # The express profile reads no cluster-name filter (tests/test_profiles.py has OCP's `cluterName`).
+    assert len(listing(api, clusterName="obclus")["contents"]) == 3
     assert names(listing(api, tenantId=1002)) == {"Create tenant t_orders"}
     assert names(listing(api, tenantName="t_meta", clusterId=2)) == {"Create tenant t_meta"}
     assert listing(api, clusterId=99)["contents"] == []
@@ -212,7 +213,7 @@ def test_admin_created_task_appears_in_the_list(sim, api):
 
 
 def test_demo_start_faults_fail_a_showcase_tenant_once_at_its_resource_pool():
-    with SimulatorServer(scenario_path=str(SCENARIO_DIR / "demo.yaml"), port=0, clock=ManualClock()) as sim:
+    with SimulatorServer(ocp_version="express", scenario_path=str(SCENARIO_DIR / "demo.yaml"), port=0, clock=ManualClock()) as sim:
         api = Client(sim.url, auth=("admin", "OcpSim-Admin-2026"))
         created = {}
         for name in ("t_showcase", "t_plain"):
@@ -242,7 +243,7 @@ def test_start_faults_match_each_task_starting_call_by_name(tmp_path):
     ]}
     path = tmp_path / "start_faults.yaml"
     path.write_text(yaml.safe_dump(scenario))
-    with SimulatorServer(scenario_path=str(path), port=0, clock=ManualClock()) as sim:
+    with SimulatorServer(ocp_version="express", scenario_path=str(path), port=0, clock=ManualClock()) as sim:
         api = Client(sim.url, auth=ADMIN)
         hosts = {"sshPort": 22, "kind": "DEDICATED_PHYSICAL_MACHINE", "idcId": 1, "typeId": 1, "credentialId": 1,
                  "hostBasicDataList": [{"innerIpAddress": "10.9.0.1"}, {"innerIpAddress": "10.8.0.1"}]}

@@ -18,7 +18,7 @@ TASKS = "/api/v2/tasks/instances"
 
 def test_tls_verifies_against_the_written_ca_bundle(scenario_file, tmp_path):
     ca_path = tmp_path / "ca.pem"
-    with SimulatorServer(scenario_path=str(scenario_file), port=0, tls=True,
+    with SimulatorServer(ocp_version="express", scenario_path=str(scenario_file), port=0, tls=True,
                          ca_out=str(ca_path)) as server:
         assert server.url.startswith("https://127.0.0.1:")
         assert server.ca_path == str(ca_path)
@@ -96,10 +96,10 @@ def test_run_time_counting_from_the_cli_and_the_server_keyword(scenario_file, ca
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--run-time-counting", "twice"])
     assert "invalid choice" in capsys.readouterr().err
-    server = SimulatorServer(scenario_path=str(scenario_file), port=0, run_time_counting="every_run")
+    server = SimulatorServer(ocp_version="express", scenario_path=str(scenario_file), port=0, run_time_counting="every_run")
     try:
         assert server.engine.run_time_counting == "every_run"
     finally:
         server.stop()
     with pytest.raises(ValueError, match="run_time_counting"):
-        SimulatorServer(scenario_path=str(scenario_file), port=0, run_time_counting="twice")
+        SimulatorServer(ocp_version="express", scenario_path=str(scenario_file), port=0, run_time_counting="twice")

@@ -52,7 +52,7 @@ def test_default_scenario_contents():
     admin, viewer = scenario.users
     # Not a common word: Ansible's no_log would mask every "admin" in playbook output.
     assert (admin["name"], admin["password"]) == ("admin", "OcpSim-Admin-2026")
-    assert set(admin["roles"]) == {"TASK_MANAGER", "TASK_VIEWER"}
+    assert set(admin["roles"]) == {"TASK_MANAGER", "TASK_VIEWER", "AUDIT_VIEWER"}
     assert admin["access_keys"] == [{"id": "AKDEMOADMIN0000000001",
                                      "secret": "SKdemoAdminSecret0000000000000000000001"}]
     assert (viewer["name"], viewer["password"], viewer["roles"]) == ("viewer", "OcpSim-Viewer-2026", ["TASK_VIEWER"])
@@ -60,11 +60,12 @@ def test_default_scenario_contents():
     assert {"sys", "t_app"} <= {tenant["name"] for tenant in scenario.tenants}
     assert scenario.http_faults == []
     assert scenario.settings == {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
-                                 "run_time_counting": "ocp"}
+                                 "run_time_counting": "ocp", "ocp_version": None, "rate_limit": "default",
+                                 "login_lockout": "default"}
 
     engine, clock = build("default")
     assert engine.clusters[1]["name"] == "obcluster"
-    assert engine.tenants[1002] == {"id": 1002, "name": "t_app", "obClusterId": 1002, "mode": "MYSQL",
+    assert engine.tenants[1002] == {"id": 1002, "name": "t_app", "obTenantId": 1002, "mode": "MYSQL",
                                     "clusterId": 1}
     assert engine.hosts[4] == {"id": 4, "ip": "10.0.0.4", "clusterId": None}
     statuses = [task["status"] for task in all_tasks(engine)]
@@ -215,7 +216,7 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
     ("start_faults: [{template: add_hosts, faults: {Create tenant: [{hang: true}]}}]",
      "start_faults[0].faults", "no subtask named"),
     ("start_faults: [{template: add_hosts, faults: {Install OCP agent: [{fail_attempts: [0, 1]}]}}]",
-     "start_faults[0].faults", "1 <= N <= M"),
+     "start_faults[0].faults", "run numbers >= 1"),
     ("users: [{password: x}]", "users[0].name", "non-empty string"),
     ("users: [{name: a, access_keys: [{id: AK}]}]", "users[0].access_keys[0].secret", "string"),
     ("users: [{name: a, roles: TASK_VIEWER}]", "users[0].roles", "list"),
@@ -235,7 +236,19 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
     (VALID + "tasks: [{template: backup, faults: {Start log archive: [{explode: true}]}}]",
      "tasks[0].faults", "exactly one of"),
     (VALID + "tasks: [{template: backup, faults: {Start log archive: [{fail_attempts: [2, 1]}]}}]",
-     "tasks[0].faults", "N <= M"),
+     "tasks[0].faults", "must go up"),
+    (VALID + "tasks: [{template: backup, faults: {Start log archive: [{fail_attempts: {runs: []}}]}}]",
+     "tasks[0].faults", "{runs: [a, b]}"),
+    (VALID + "tasks: [{template: backup, add_subtasks: [{name: Start log archive}]}]",
+     "tasks[0].add_subtasks", "already has a subtask"),
+    (VALID + "tasks: [{template: backup, add_subtasks: [{name: X, after: [Nope]}]}]",
+     "tasks[0].add_subtasks", "no subtask named"),
+    (VALID + "tasks: [{template: backup, rename_subtasks: {Nope: X}}]",
+     "tasks[0].rename_subtasks", "no subtask named"),
+    (VALID + "tasks: [{template: backup, rename_subtasks: {Start log archive: X}, "
+             "faults: {Start log archive: [{hang: true}]}}]", "tasks[0].faults", "no subtask named"),
+    (VALID + "tasks: [{template: backup, add_subtasks: [{name: X, after: [Save backup set info], "
+             "before: [Check backup destination]}]}]", "tasks[0].add_subtasks", "cycle"),
     (VALID + "tasks: [{template: backup, faults: {Start log archive: [{hang: yes, colour: red}]}}]",
      "tasks[0].faults", "unknown key"),
     (VALID + "tasks: [{template: backup, state: finished, faults: {Start log archive: [{hang: true}]}}]",

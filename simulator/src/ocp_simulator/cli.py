@@ -15,6 +15,7 @@ import threading
 
 from .engine import RUN_TIME_COUNTINGS
 from .errors import ScenarioError
+from .profiles import DEFAULT_PROFILE, PROFILE_NAMES
 from .server import SimulatorServer
 
 
@@ -33,6 +34,16 @@ def build_parser():
     parser.add_argument("--run-time-counting", choices=RUN_TIME_COUNTINGS,
                         help="when a subtask's runTime goes up: 'ocp' (a subtask retry leaves it "
                              "unchanged) or 'every_run' (every retry adds 1); overrides the scenario")
+    parser.add_argument("--ocp-version", choices=PROFILE_NAMES,
+                        help="the OCP version to behave as, as its documentation describes it "
+                             f"(default: $OCP_SIMULATOR_OCP_VERSION, else the scenario's, else {DEFAULT_PROFILE}); "
+                             "'express' follows OCP Express's code")
+    parser.add_argument("--rate-limit", metavar="off|WINDOW=LIMIT,...",
+                        help="per-user throttling, e.g. 10s=50,1m=240, or off (default: "
+                             "$OCP_SIMULATOR_RATE_LIMIT, else the scenario's, else the version's own)")
+    parser.add_argument("--login-lockout", metavar="off|ATTEMPTS[/MINUTES]",
+                        help="failed logins in a row that lock a client IP out, and for how long "
+                             "(default: $OCP_SIMULATOR_LOGIN_LOCKOUT, else the scenario's, else the version's own)")
     parser.add_argument("--tls", action="store_true",
                         help="serve HTTPS with a generated certificate")
     parser.add_argument("--ca-out", metavar="PATH",
@@ -59,16 +70,20 @@ def main(argv=None):
         server = SimulatorServer(scenario_path=args.scenario, host=args.host, port=args.port,
                                  tls=args.tls, ca_out=args.ca_out, admin=args.admin,
                                  speed=args.speed, seed=args.seed,
-                                 run_time_counting=args.run_time_counting)
+                                 run_time_counting=args.run_time_counting, ocp_version=args.ocp_version,
+                                 rate_limit=args.rate_limit, login_lockout=args.login_lockout)
     except ScenarioError as error:
         print(f"ocp-simulator: invalid scenario: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"ocp-simulator: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"ocp-simulator: cannot listen on {args.host}:{args.port}: {error}",
               file=sys.stderr)
         return 1
     with server:
-        print(f"OCP simulator serving on {server.url}", flush=True)
+        print(f"OCP simulator serving on {server.url} as OCP {server.engine.profile.name}", flush=True)
         if args.ready_file:
             write_ready_file(args.ready_file, server)
         wait_until_stopped(args.lifetime)

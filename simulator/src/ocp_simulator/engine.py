@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from . import views
 from .errors import BadRequest, IllegalAction, NotFound, RollbackProhibited
+from .profiles import DEFAULT_PROFILE, UnknownProfile, profile_named
 from .logs import (
     CANCEL_LINE, PASS_OVER_LINE, ROLLBACK_LINES, TIMEOUT_LINE, LogLine, RunSegment, StateLine,
     render_log, state_is_logged,
@@ -38,7 +39,7 @@ from .model import (
     RUNNING, SKIP, SUCCESSFUL, Subtask, Task, derive_status, executable_subtasks,
     has_failed_subtask, in_progress_count, parse_faults, prohibits_rollback, undoable_subtasks,
 )
-from .templates import DEFAULT_HOST_IPS, TEMPLATES, critical_path_seconds, expand, subtask_names
+from .templates import DEFAULT_HOST_IPS, TEMPLATES, critical_path_seconds, customized, expand, subtask_names
 
 FIRST_TASK_ID = 1000
 # Far above the task ids even with 10,000 tasks, so a client that mixes the two up gets
@@ -97,15 +98,17 @@ class TaskEngine:
     count that way: every retry adds 1, a subtask retry included.
     """
 
-    def __init__(self, clock, seed=0, max_concurrency=10, run_time_counting=OCP_COUNTING):
+    def __init__(self, clock, seed=0, max_concurrency=10, run_time_counting=OCP_COUNTING,
+                 profile=DEFAULT_PROFILE):
         self.clock = clock
+        self.profile = check_profile(profile)   # profiles.Profile: log format and view shapes
         self.seed = seed
         self.max_concurrency = max_concurrency
         self.run_time_counting = check_run_time_counting(run_time_counting)
         self.lock = threading.RLock()
         # Inventory in OCP's shapes, filled by the scenario (and the HTTP layer).
         self.clusters = {}   # id -> {"id", "name", "obClusterId", "type"}
-        self.tenants = {}    # id -> {"id", "name", "obClusterId", "mode", "clusterId"}
+        self.tenants = {}    # id -> {"id", "name", "obTenantId", "mode", "clusterId"}
         self.hosts = {}      # id -> {"id", "ip", "clusterId"}
         self._tasks = {}     # id -> Task, in id order
         self._subtasks = {}  # id -> Subtask
@@ -123,14 +126,26 @@ class TaskEngine:
 
     @_synchronized
     def get_task(self, task_id):
-        return views.task_view(self._task(task_id))
+        return views.task_view(self._task(task_id), self.profile)
+
+    @_synchronized
+    def get_task_instance(self, task_id, shape, **extra):
+        """The task as the call that started it answers, in `shape` (views.started_view)."""
+        return views.started_view(self._task(task_id), self.profile, shape, **extra)
+
+    @_synchronized
+    def creator(self, name):
+        """The user `name` as task creators are shown: {"id", "name"} (ids given in order of appearance)."""
+        return self._creator(name)
 
     @_synchronized
     def list_tasks(self, *, name=None, statuses=None, task_type=None, cluster_name=None,
                    cluster_id=None, tenant_name=None, tenant_id=None, host_id=None,
                    page=1, size=10, sort=None):
+        """One page of BasicTaskInstance and the total; `name`/`cluster_name` may be one
+        substring or several (each must match)."""
         return views.select_tasks(
-            self._tasks.values(), name=name, statuses=statuses, task_type=task_type,
+            self._tasks.values(), self.profile, name=name, statuses=statuses, task_type=task_type,
             cluster_name=cluster_name, cluster_id=cluster_id, tenant_name=tenant_name,
             tenant_id=tenant_id, host_id=host_id, page=page, size=size, sort=sort)
 
@@ -146,11 +161,17 @@ class TaskEngine:
             return ""
         task = subtask.task
         logger = f"{task.template.logger_package}.{_class_name(subtask.spec.name)}"
-        return render_log(subtask.log, logger, task.log_context(subtask), self.clock.now())
+        return render_log(subtask.log, logger, task.log_context(subtask), self.clock.now(),
+                          self.profile.log_format)
 
     @_synchronized
     def set_run_time_counting(self, counting):
         self.run_time_counting = check_run_time_counting(counting)
+
+    @_synchronized
+    def set_profile(self, name):
+        """Play another OCP version from now on (logs and views are rendered on request)."""
+        self.profile = check_profile(name)
 
     # ----------------------------------------------------------------- actions
 
@@ -170,7 +191,7 @@ class TaskEngine:
                 subtask.run_time += 1
                 self._make_ready(subtask, now, RETRY)
         self._settle(task, now)
-        return views.task_view(task)
+        return views.task_view(task, self.profile)
 
     @_synchronized
     def rollback_task(self, task_id):
@@ -195,7 +216,7 @@ class TaskEngine:
             if all(downstream.status == PENDING for downstream in subtask.downstream_subtasks()):
                 self._make_ready(subtask, now, ROLLBACK)
         self._settle(task, now)
-        return views.task_view(task)
+        return views.task_view(task, self.profile)
 
     @_synchronized
     def retry_subtask(self, task_id, subtask_id):
@@ -213,14 +234,14 @@ class TaskEngine:
             subtask.run_time += 1
         self._make_ready(subtask, now, RETRY)
         self._settle(subtask.task, now)
-        return views.subtask_view(subtask)
+        return views.subtask_view(subtask, self.profile)
 
     @_synchronized
     def skip_subtask(self, task_id, subtask_id):
         """SubtaskInstanceManagerImpl.skipSubtask: FAILED; ROLLBACK_SKIP under a rollback."""
         subtask = self._subtask(subtask_id)  # OCP does not check it belongs to task_id
         if subtask.status != FAILED:
-            raise IllegalAction(subtask.id, subtask.status)
+            raise IllegalAction(subtask.id, subtask.status, action="skip")
         now = self.clock.now()
         self._make_ready(subtask, now, ROLLBACK_SKIP if subtask.task.rolling_back else SKIP)
         self._settle(subtask.task, now)
@@ -241,15 +262,18 @@ class TaskEngine:
     @_synchronized
     def create_task(self, template, *, name=None, cluster_id=None, tenant_id=None,
                     host_ids=(), creator=None, task_type="MANUAL", prohibit_rollback=None,
-                    faults=None, status_override=None):
+                    faults=None, status_override=None, add_subtasks=None, rename_subtasks=None):
         """Create a task from a template and start it; returns its id.
 
         status_override is the scenario's `state`: None or "as_is" starts the task now;
         "running" backdates its start so it is part-way through; "finished" runs it to
         completion at once and backdates it (its faults decide whether it ends FAILED).
         faults: {subtask name: [fault dict]} as in the scenario.
+        add_subtasks, rename_subtasks: change the template for this task (templates.customized);
+        faults name the subtasks as renamed and added.
         """
-        template, state, parsed_faults = _checked_options(template, status_override, task_type, faults)
+        template, state, parsed_faults = _checked_options(template, status_override, task_type, faults,
+                                                          add_subtasks, rename_subtasks)
         cluster, tenant, hosts = self._scope(cluster_id, tenant_id, host_ids)
 
         now = self.clock.now()
@@ -367,6 +391,7 @@ class TaskEngine:
         time it ends and never cleared: OCP writes it with the state and nothing resets it
         when a retry or rollback makes the task RUNNING again.
         """
+        task.touch()  # every change of a task ends here (views.py caches per revision)
         if not has_failed_subtask(task):
             if task.rolling_back:
                 self._dispatch_rollbacks(task, at)
@@ -531,10 +556,13 @@ class TaskEngine:
 
     def _set_state(self, subtask, at, status):
         """SubtaskAccessor.setFailed/setExecuteEnd: finishTime, state, and its log line."""
+        previous = subtask.status
         subtask.transition(status)
         subtask.finished = at
         if state_is_logged(status, subtask.operation):
-            subtask.log.append(StateLine(subtask.operation, status))
+            run = next((record for record in reversed(subtask.log) if isinstance(record, RunSegment)), None)
+            subtask.log.append(StateLine(subtask.operation, status, previous=previous, at=at,
+                                         thread=run.thread if run else 1, trace=run.trace if run else ""))
 
     _HANDLERS = {
         "start": _on_start,
@@ -562,11 +590,14 @@ class TaskEngine:
         return subtask
 
 
-def _checked_options(template_key, status_override, task_type, faults):
+def _checked_options(template_key, status_override, task_type, faults, add_subtasks=None, rename_subtasks=None):
     """(template, start state, parsed faults) for create_task, or BadRequest."""
     if template_key not in TEMPLATES:
         raise BadRequest(f"unknown template {template_key!r}, expected one of {sorted(TEMPLATES)}")
-    template = TEMPLATES[template_key]
+    try:
+        template = customized(TEMPLATES[template_key], add_subtasks, rename_subtasks)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
     state = status_override or "as_is"
     if state not in START_STATES:
         raise BadRequest(f"state must be one of {START_STATES}, got {state!r}")
@@ -598,13 +629,21 @@ def _cluster_view(cluster):
 def _tenant_view(tenant):
     if tenant is None:
         return None
-    return {key: tenant.get(key) for key in ("id", "name", "obClusterId", "mode")}
+    return {key: tenant.get(key) for key in ("id", "name", "obTenantId", "mode")}
 
 
 def check_run_time_counting(counting):
     if counting not in RUN_TIME_COUNTINGS:
         raise BadRequest(f"run_time_counting must be one of {list(RUN_TIME_COUNTINGS)}, got {counting!r}")
     return counting
+
+
+def check_profile(name):
+    """The profiles.Profile called `name`, or BadRequest."""
+    try:
+        return profile_named(name)
+    except UnknownProfile as error:
+        raise BadRequest(str(error)) from None
 
 
 def _has_hang(faults):

@@ -3,7 +3,9 @@
 OCP localises `error.message` (en-US by default, zh-CN on request). Clients must key on the
 HTTP status and `error.code`, never on the text: answering in Chinese when asked keeps them
 honest about that. The task, not-found and login messages are OCP's own wording (OCP Express
-server/src/main/resources/i18n/error/messages_*.properties); the others are ours.
+server/src/main/resources/i18n/error/messages_*.properties), as are the skip, sort, IP and
+throttling messages (OCP's error table and 200.api-call-description.md, in English); the others
+are ours.
 """
 
 ENGLISH = "en-US"
@@ -51,6 +53,22 @@ MESSAGES = {
     "unsupported_media_type": {
         ENGLISH: "Content type '{content_type}' not supported; send application/json.",
         CHINESE: "不支持的内容类型 '{content_type}'，请使用 application/json。",
+    },
+    "skip_refused": {
+        ENGLISH: "Subtask {id} can not skip.",
+        CHINESE: "子任务 {id} 不能跳过",
+    },
+    "unsortable_field": {
+        ENGLISH: "The {field} field cannot be used for sorting.",
+        CHINESE: "字段 {field} 不能用于排序。",
+    },
+    "too_many_requests": {
+        ENGLISH: "Excessive number of requests. You have exceeded the request limit for the current throttling window.",
+        CHINESE: "请求次数过多，已超过当前限流时间窗口的请求次数上限。",
+    },
+    "ip_restricted": {
+        ENGLISH: "The request from IP address {ip} is restricted. Please try again later.",
+        CHINESE: "来自 IP 地址 {ip} 的请求受限，请稍后重试。",
     },
     "internal_error": {
         ENGLISH: "Internal server error.",

@@ -6,7 +6,8 @@ caller and answers a bare JSON object, not the usual envelope, with name, group,
 artifact, buildTime, buildVersion, buildJavaVersion and springBootVersion. OCP Express's
 InfoController builds the same map from Spring's BuildProperties, adds `server`, and
 returns it without a wrapper. The values below are the simulator's own choice of a
-plausible OCP 4.3 build, fixed so that answers stay the same from run to run.
+plausible build, fixed so that answers stay the same from run to run; buildVersion is the
+OCP version being played (profiles.Profile.build_version).
 """
 
 from datetime import datetime, timedelta, timezone
@@ -22,5 +23,8 @@ OCP_BUILD = {
 }
 
 
-def build_info():
-    return dict(OCP_BUILD)
+def build_info(build_version=None):
+    info = dict(OCP_BUILD)
+    if build_version:
+        info["buildVersion"] = build_version
+    return info

@@ -28,27 +28,32 @@ class Fault:
 
     kind: fail_attempts (a run fails), hang (a run never ends, until cancelled),
     timeout (a run overstays its timeout), fail_rollback (a rollback run fails).
-    It affects runs first..last, counted by the simulator itself (1-based): forward runs
-    (EXECUTE, RETRY) for fail_attempts, hang and timeout, rollback runs for fail_rollback.
-    The count is not OCP's runTime, whose rule differs between OCP versions and actions
-    (see `TaskEngine.run_time_counting`), so a scenario means the same under either rule.
+    It affects the runs in `runs` (a frozenset of run numbers) or, when that is None, runs
+    first..last, counted by the simulator itself (1-based): forward runs (EXECUTE, RETRY) for
+    fail_attempts, hang and timeout, rollback runs for fail_rollback. The count is not OCP's
+    runTime, whose rule differs between OCP versions and actions (see
+    `TaskEngine.run_time_counting`), so a scenario means the same under either rule.
     """
 
     kind: str
     first: int
     last: int
     message: str = None
+    runs: frozenset = None
 
     def applies_to(self, run_number):
+        if self.runs is not None:
+            return run_number in self.runs
         return self.first <= run_number <= self.last
 
 
 def parse_fault(raw):
     """A Fault from its scenario form; ValueError says what is wrong.
 
-    `fail_attempts: [N, M]` fails runs N..M. `hang`, `timeout` and `fail_rollback` hit
-    only the first (rollback) run unless `attempts: [N, M]` says otherwise, so that an
-    operator's cancel-and-retry or second rollback can succeed, as in real incidents.
+    `fail_attempts` says which runs fail (see _runs for the forms). `hang`, `timeout` and
+    `fail_rollback` hit only the first (rollback) run unless `attempts` (same forms) says
+    otherwise, so that an operator's cancel-and-retry or second rollback can succeed, as in
+    real incidents.
     """
     if not isinstance(raw, dict):
         raise ValueError(f"a fault must be a mapping, got {raw!r}")
@@ -61,28 +66,52 @@ def parse_fault(raw):
     if unknown:
         raise ValueError(f"unknown key(s) {sorted(unknown)} in a {kind} fault")
     if kind == "fail_attempts":
-        first, last = _run_range(raw[kind], kind)
+        first, last, runs = _runs(raw[kind], kind)
     else:
         if raw[kind] is not True:
             raise ValueError(f"{kind} must be true")
-        first, last = _run_range(raw.get("attempts", [1, 1]), "attempts")
+        first, last, runs = _runs(raw.get("attempts", [1, 1]), "attempts")
     message = raw.get("message", DEFAULT_FAULT_MESSAGES.get(kind))
     if message is not None and not isinstance(message, str):
         raise ValueError("message must be a string")
-    return Fault(kind, first, last, message)
+    return Fault(kind, first, last, message, runs)
 
 
-def _run_range(value, key):
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = [value, value]
-    valid = (isinstance(value, list) and len(value) in (1, 2)
-             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value))
-    if not valid:
-        raise ValueError(f"{key} must be [N, M] with 1 <= N <= M, got {value!r}")
-    first, last = value[0], value[-1]
+RUNS_FORMS = ("N", "[N, M] (runs N to M)", "[a, b, c, ...] (those runs)", "{runs: [a, b]}", "{from: N, to: M}")
+
+
+def _runs(value, key):
+    """(first, last, runs) of the runs a fault hits; runs is None for a range.
+
+    - `3`: run 3; `[3]`: run 3;
+    - `[1, 3]`: runs 1 to 3, the range form the simulator always had (two numbers are a range);
+    - `[1, 2, 5]`: runs 1, 2 and 5 (one number, or three and more, are run numbers);
+    - `{runs: [1, 3]}`: runs 1 and 3, whatever their count;
+    - `{from: 2, to: 99}`: runs 2 to 99.
+    """
+    def run_number(item):
+        return isinstance(item, int) and not isinstance(item, bool) and item >= 1
+
+    problem = f"{key} must be one of {', '.join(RUNS_FORMS)} with run numbers >= 1, got {value!r}"
+    if isinstance(value, dict):
+        if set(value) == {"runs"} and isinstance(value["runs"], list) and value["runs"] \
+                and all(map(run_number, value["runs"])):
+            return min(value["runs"]), max(value["runs"]), frozenset(value["runs"])
+        if set(value) == {"from", "to"} and run_number(value["from"]) and run_number(value["to"]):
+            first, last = value["from"], value["to"]
+        else:
+            raise ValueError(problem)
+    elif run_number(value):
+        first = last = value
+    elif isinstance(value, list) and value and all(map(run_number, value)):
+        if len(value) != 2:
+            return min(value), max(value), frozenset(value)
+        first, last = value
+    else:
+        raise ValueError(problem)
     if first > last:
-        raise ValueError(f"{key} must be [N, M] with N <= M, got {value!r}")
-    return first, last
+        raise ValueError(f"{key}: a range of runs must go up, got {value!r}")
+    return first, last, None
 
 
 def parse_faults(subtask_names, raw):
@@ -132,6 +161,7 @@ class Subtask:
         if operation is not None:
             self.operation = operation
         self.token += 1
+        self.task.touch()
 
     def fault(self, kind, run_number):
         """The first fault of `kind` that hits run `run_number`, or None."""
@@ -174,6 +204,13 @@ class Task:
     started: object = None
     finished: object = None
     subtasks: list = field(default_factory=list)
+    # Bumped on every change of the task or its subtasks, so views.py can keep what it built for
+    # the current revision (a list of 2,000 of 10,000 finished tasks then builds nothing).
+    revision: int = 0
+    view_cache: dict = field(default_factory=dict)
+
+    def touch(self):
+        self.revision += 1
 
     @property
     def rolling_back(self):
@@ -187,10 +224,14 @@ class Task:
             "host": subtask.host or self.main_host,
             "subtask": subtask.spec.name,
             "subtask_id": subtask.id,
+            "task_id": self.id,
+            "parallel_idx": subtask.parallel_idx,
+            "executor": subtask.executor,
         }
 
     def shift_times(self, delta):
         """Move the whole history of the task by `delta` (used to backdate finished tasks)."""
+        self.touch()
         self.created += delta
         self.started += delta
         if self.finished is not None:

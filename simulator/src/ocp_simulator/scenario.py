@@ -16,20 +16,24 @@ from pathlib import Path
 
 import yaml
 
+from . import profiles
 from .engine import RUN_TIME_COUNTINGS, START_STATES, TASK_TYPES, TaskEngine
 from .errors import BadRequest, ScenarioError
 from .model import parse_faults
 from .start_faults import StartFaultError, parse_start_fault
-from .templates import TEMPLATES, subtask_names
+from .templates import TEMPLATES, customized, subtask_names
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
 
+# ocp_version None: profiles.DEFAULT_PROFILE; rate_limit and login_lockout "default": the
+# version's own (web.PROFILE_DEFAULT).
 DEFAULT_SETTINGS = {"speed": 1.0, "seed": 0, "timezone_offset_minutes": 480, "max_concurrency": 10,
-                    "run_time_counting": "ocp"}
+                    "run_time_counting": "ocp", "ocp_version": None, "rate_limit": "default",
+                    "login_lockout": "default"}
 TOP_LEVEL_KEYS = ("settings", "users", "clusters", "tenants", "hosts", "tasks", "http_faults", "start_faults")
 TASK_KEYS = ("template", "cluster_id", "tenant_id", "host_ids", "name", "creator", "type",
-             "prohibit_rollback", "count", "state", "faults")
+             "prohibit_rollback", "count", "state", "faults", "add_subtasks", "rename_subtasks")
 
 
 @dataclass
@@ -88,12 +92,13 @@ def build_engine(scenario, clock):
     """A TaskEngine holding the scenario's inventory and tasks, timed by `clock`."""
     settings = scenario.settings
     engine = TaskEngine(clock, seed=settings["seed"], max_concurrency=settings["max_concurrency"],
-                        run_time_counting=settings["run_time_counting"])
+                        run_time_counting=settings["run_time_counting"],
+                        profile=settings["ocp_version"] or profiles.DEFAULT_PROFILE)
     for cluster in scenario.clusters:
         engine.clusters[cluster["id"]] = dict(cluster)
     for tenant in scenario.tenants:
         engine.tenants[tenant["id"]] = {
-            "id": tenant["id"], "name": tenant["name"], "obClusterId": tenant["obClusterId"],
+            "id": tenant["id"], "name": tenant["name"], "obTenantId": tenant["obTenantId"],
             "mode": tenant["mode"], "clusterId": tenant["cluster_id"]}
     for host in scenario.hosts:
         engine.hosts[host["id"]] = {"id": host["id"], "ip": host["ip"], "clusterId": host.get("cluster_id")}
@@ -111,7 +116,8 @@ def _create(engine, task, path, key):
             tenant_id=task.get("tenant_id"), host_ids=task.get("host_ids", ()),
             creator=task.get("creator"), task_type=task.get("type", "MANUAL"),
             prohibit_rollback=task.get("prohibit_rollback"), faults=task.get("faults"),
-            status_override=task["state"])
+            status_override=task["state"], add_subtasks=task.get("add_subtasks"),
+            rename_subtasks=task.get("rename_subtasks"))
     except BadRequest as error:
         raise ScenarioError(path, key, error.message) from None
 
@@ -173,6 +179,17 @@ def _settings(check, raw):
     check.integer(settings, "settings", "timezone_offset_minutes")
     check.integer(settings, "settings", "max_concurrency", minimum=1)
     check.one_of(settings, "settings", "run_time_counting", RUN_TIME_COUNTINGS)
+    if settings["ocp_version"] is not None:
+        try:
+            settings["ocp_version"] = profiles.profile_named(settings["ocp_version"]).name
+        except profiles.UnknownProfile as error:
+            raise ScenarioError(check.path, "settings.ocp_version", str(error)) from None
+    for name, parse in (("rate_limit", profiles.parse_rate_limit), ("login_lockout", profiles.parse_login_lockout)):
+        if settings[name] != "default":
+            try:
+                settings[name] = parse(settings[name])
+            except ValueError as error:
+                raise ScenarioError(check.path, f"settings.{name}", str(error)) from None
     return settings
 
 
@@ -225,16 +242,20 @@ def _clusters(check, clusters):
 def _tenants(check, tenants, cluster_ids):
     for index, tenant in enumerate(tenants):
         key = f"tenants[{index}]"
-        check.only_keys(tenant, key, ("id", "cluster_id", "name", "mode", "obClusterId"))
+        check.only_keys(tenant, key, ("id", "cluster_id", "name", "mode", "obTenantId", "obClusterId"))
         check.integer(tenant, key, "id", minimum=1)
         check.string(tenant, key, "name")
         check.that(tenant.get("cluster_id") in cluster_ids, f"{key}.cluster_id",
                    f"no cluster with id {tenant.get('cluster_id')!r}")
         tenant.setdefault("mode", "MYSQL")
         check.one_of(tenant, key, "mode", ("MYSQL", "ORACLE"))
-        # OceanBase numbers the sys tenant 1 and user tenants from 1001.
-        tenant.setdefault("obClusterId", 1 if tenant["name"] == "sys" else 1000 + index)
-        check.integer(tenant, key, "obClusterId", minimum=1)
+        # OceanBase numbers the sys tenant 1 and user tenants from 1001. `obClusterId` is the
+        # older spelling of this key (a typo the simulator once shared with task-management.zh.md).
+        if "obClusterId" in tenant:
+            check.that("obTenantId" not in tenant, key, "give obTenantId only (obClusterId is its older spelling)")
+            tenant["obTenantId"] = tenant.pop("obClusterId")
+        tenant.setdefault("obTenantId", 1 if tenant["name"] == "sys" else 1000 + index)
+        check.integer(tenant, key, "obTenantId", minimum=1)
     check.unique_ids(tenants, "tenants")
     return tenants
 
@@ -275,7 +296,12 @@ def _task(check, key, task, known):
     check.that(task.get("prohibit_rollback") in (None, True, False), f"{key}.prohibit_rollback",
                "must be true or false")
     try:
-        faults = parse_faults(subtask_names(TEMPLATES[template]), task.get("faults"))
+        shaped = customized(TEMPLATES[template], task.get("add_subtasks"), task.get("rename_subtasks"))
+    except ValueError as error:
+        which = "rename_subtasks" if str(error).startswith("rename_subtasks") else "add_subtasks"
+        raise ScenarioError(check.path, f"{key}.{which}", str(error)) from None
+    try:
+        faults = parse_faults(subtask_names(shaped), task.get("faults"))
     except ValueError as error:
         raise ScenarioError(check.path, f"{key}.faults", str(error)) from None
     hangs = any(f.kind == "hang" for subtask_faults in faults.values() for f in subtask_faults)

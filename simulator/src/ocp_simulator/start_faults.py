@@ -11,6 +11,10 @@ which names, and the faults, in the same format as a scenario task's `faults`:
           "Create resource pool":
             - {fail_attempts: [1, 1], message: "ERROR 4012 (HY000): Timeout"}
 
+An entry may also change the task's subtasks, as a scenario task can (templates.customized):
+`add_subtasks: [{name, after, before, ...}]`, `rename_subtasks: {old: new}`; its faults then
+name the subtasks as renamed and added.
+
 The first entry that matches a call gives its task's faults; a call no entry matches
 starts a task without faults.
 """
@@ -19,7 +23,7 @@ import fnmatch
 from dataclasses import dataclass
 
 from .model import parse_faults
-from .templates import TEMPLATES, subtask_names
+from .templates import TEMPLATES, customized, subtask_names
 
 # The templates a task-starting call creates, and what `match.name` is compared with.
 STARTED_BY = {
@@ -28,7 +32,7 @@ STARTED_BY = {
     "take_over_cluster": "the cluster name (takeOver: clusterName, else cluster_<address>)",
     "add_hosts": "the host address (batchCreate: one task per innerIpAddress)",
 }
-ENTRY_KEYS = ("template", "match", "faults")
+ENTRY_KEYS = ("template", "match", "faults", "add_subtasks", "rename_subtasks")
 
 
 class StartFaultError(ValueError):
@@ -45,6 +49,13 @@ class StartFault:
     template: str
     name_glob: str = None     # None: every call that starts this template
     faults: dict = None       # {subtask name: [fault dict]}, as create_task takes them
+    add_subtasks: list = None
+    rename_subtasks: dict = None
+
+    def task_options(self):
+        """create_task's keyword arguments for the task this entry shapes."""
+        return {"faults": self.faults, "add_subtasks": self.add_subtasks,
+                "rename_subtasks": self.rename_subtasks}
 
     def matches(self, template, name):
         return template == self.template and (
@@ -68,14 +79,21 @@ def parse_start_fault(entry):
     name_glob = match.get("name")
     if name_glob is not None and (not isinstance(name_glob, str) or not name_glob):
         raise StartFaultError(".match.name", f"must be a non-empty glob, got {name_glob!r}")
-    faults = entry.get("faults")
-    if not isinstance(faults, dict) or not faults:
-        raise StartFaultError(".faults", "must map subtask names to lists of faults")
+    faults = entry.get("faults") or {}
+    add, rename = entry.get("add_subtasks"), entry.get("rename_subtasks")
+    if not isinstance(faults, dict) or not (faults or add or rename):
+        raise StartFaultError(".faults", "must map subtask names to lists of faults "
+                                         "(or give add_subtasks / rename_subtasks)")
     try:
-        parse_faults(subtask_names(TEMPLATES[template]), faults)
+        shaped = customized(TEMPLATES[template], add, rename)
+    except ValueError as error:
+        raise StartFaultError(".rename_subtasks" if str(error).startswith("rename") else ".add_subtasks",
+                              str(error)) from None
+    try:
+        parse_faults(subtask_names(shaped), faults)
     except ValueError as error:
         raise StartFaultError(".faults", str(error)) from None
-    return StartFault(template, name_glob, faults)
+    return StartFault(template, name_glob, faults or None, add, rename)
 
 
 class StartFaults:
@@ -86,7 +104,11 @@ class StartFaults:
 
     def faults_for(self, template, name):
         """The faults for the task a call starts, or None."""
+        return self.task_options(template, name)["faults"]
+
+    def task_options(self, template, name):
+        """create_task's faults, add_subtasks and rename_subtasks for the task a call starts."""
         for entry in self.entries:
             if entry.matches(template, name):
-                return entry.faults
-        return None
+                return entry.task_options()
+        return {"faults": None, "add_subtasks": None, "rename_subtasks": None}

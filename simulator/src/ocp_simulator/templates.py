@@ -10,7 +10,7 @@ order of magnitude; the HTTP layer speeds time up for demos. Log lines may use
 {cluster}, {tenant} and {host}; the engine fills them in when it renders a log.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -294,11 +294,18 @@ TAKE_OVER_CLUSTER = TaskTemplate(
             "Found 3 zones and 3 servers in cluster {cluster}",
             "Topology of cluster {cluster} synced",
         ], after=("Check proxyro user",)),
+        # OCP checks the clock of every host it takes in (adding a host fails on "the NTP issue":
+        # 2000.faq/300.common-o-m-problems/200.host-management-faq.md, Q14; ocp.host.check.clock-diff.*).
+        _step("Check host clock sync", "Check the clock of host {host} is in sync with OCP (NTP)", 3, 120, [
+            "Start to check the clock offset of host {host} from the OCP server",
+            "Execute command: chronyc tracking || ntpq -pn",
+            "Clock offset of host {host} is 3 ms, within ocp.host.check.clock-diff.max-diff (50 ms)",
+        ], after=("Sync cluster topology",), per_host=True),
         _step("Install OCP agent", "Install the OCP agent on host {host}", 30, 900, [
             "Start to install OCP agent on host {host}",
             "Execute command: rpm -Uvh --force ocp-agent-ce-4.2.2-20240108.el7.x86_64.rpm",
             "OCP agent installed on host {host}",
-        ], after=("Sync cluster topology",), per_host=True, retry_count=1),
+        ], after=("Check host clock sync",), per_host=True, retry_count=1),
         _step("Start OCP agent", "Start the OCP agent on host {host}", 8, 300, [
             "Start to start OCP agent on host {host}",
             "Execute command: /home/admin/ocp_agent/bin/ocp_agentctl start",
@@ -364,6 +371,103 @@ DEFAULT_HOST_IPS = ("10.0.0.1", "10.0.0.2", "10.0.0.3")
 
 def subtask_names(template):
     return {spec.name for spec in template.subtasks}
+
+
+ADDED_SUBTASK_KEYS = ("name", "description", "after", "before", "per_host", "duration", "timeout",
+                      "retry_count", "log_lines", "prohibit_rollback")
+
+
+def customized(template, add_subtasks=None, rename_subtasks=None):
+    """`template` with subtasks renamed ({old: new}), then subtasks added; ValueError if wrong.
+
+    An added subtask is a mapping: `name` (required), `description`, `after` (names it waits
+    for; default the template's last subtask), `before` (names that then wait for it too),
+    `per_host`, `duration` (seconds, default 2), `timeout` (default 120), `retry_count`,
+    `log_lines` (default a start and an end line), `prohibit_rollback`. Renames come first, so
+    `after`, `before` and the task's faults use the new names.
+    """
+    specs = list(template.subtasks)
+    if rename_subtasks:
+        specs = _renamed(specs, rename_subtasks)
+    for index, raw in enumerate(add_subtasks or ()):
+        specs = _with_added(specs, raw, f"add_subtasks[{index}]")
+    if not rename_subtasks and not add_subtasks:
+        return template
+    return replace(template, subtasks=tuple(_in_dependency_order(specs, template.key)))
+
+
+def _renamed(specs, renames):
+    if not isinstance(renames, dict):
+        raise ValueError("rename_subtasks must map subtask names to new names")
+    names = [spec.name for spec in specs]
+    for old, new in renames.items():
+        if old not in names:
+            raise ValueError(f"rename_subtasks: no subtask named {old!r}; subtasks are {sorted(names)}")
+        if not isinstance(new, str) or not new.strip():
+            raise ValueError(f"rename_subtasks: the new name of {old!r} must be a non-empty string")
+    final = [renames.get(name, name) for name in names]
+    if len(set(final)) != len(final):
+        raise ValueError(f"rename_subtasks: two subtasks would be called the same: {sorted(final)}")
+    return [replace(spec, name=renames.get(spec.name, spec.name),
+                    after=tuple(renames.get(name, name) for name in spec.after)) for spec in specs]
+
+
+def _with_added(specs, raw, key):
+    if not isinstance(raw, dict):
+        raise ValueError(f"{key} must be a mapping with at least a name")
+    unknown = sorted(set(raw) - set(ADDED_SUBTASK_KEYS))
+    if unknown:
+        raise ValueError(f"{key}: unknown key(s) {unknown}; expected some of {list(ADDED_SUBTASK_KEYS)}")
+    name = raw.get("name")
+    names = [spec.name for spec in specs]
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{key}.name must be a non-empty string")
+    if name in names:
+        raise ValueError(f"{key}.name: the template already has a subtask {name!r}")
+    after = _name_list(raw.get("after", [names[-1]]), f"{key}.after", names)
+    before = _name_list(raw.get("before", []), f"{key}.before", names)
+    numbers = {}
+    for field_name, default, minimum in (("duration", 2, 0), ("timeout", 120, 1), ("retry_count", 0, 0)):
+        value = raw.get(field_name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise ValueError(f"{key}.{field_name} must be a number >= {minimum}, got {value!r}")
+        numbers[field_name] = value
+    lines = raw.get("log_lines", [f"Start to {name[:1].lower()}{name[1:]}", f"{name} finished"])
+    if not isinstance(lines, list) or not lines or not all(isinstance(line, str) for line in lines):
+        raise ValueError(f"{key}.log_lines must be a non-empty list of strings")
+    flags = {flag: raw.get(flag, False) for flag in ("per_host", "prohibit_rollback")}
+    if any(not isinstance(value, bool) for value in flags.values()):
+        raise ValueError(f"{key}.per_host and {key}.prohibit_rollback must be true or false")
+    description = raw.get("description", name)
+    if not isinstance(description, str):
+        raise ValueError(f"{key}.description must be a string")
+    added = SubtaskSpec(name, description, numbers["duration"], int(numbers["timeout"]), tuple(lines),
+                        retry_count=int(numbers["retry_count"]), after=tuple(after), **flags)
+    return [replace(spec, after=spec.after + (name,)) if spec.name in before else spec for spec in specs] + [added]
+
+
+def _name_list(value, key, names):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValueError(f"{key} must be a list of subtask names")
+    missing = sorted(set(value) - set(names))
+    if missing:
+        raise ValueError(f"{key}: no subtask named {missing}; subtasks are {sorted(names)}")
+    return value
+
+
+def _in_dependency_order(specs, template_key):
+    """Specs with every upstream before its downstreams (expand() needs it), otherwise in order."""
+    ordered, placed, waiting = [], set(), list(specs)
+    while waiting:
+        ready = next((spec for spec in waiting if set(spec.after) <= placed), None)
+        if ready is None:
+            raise ValueError(f"{template_key}: the added subtasks make a cycle through {sorted(s.name for s in waiting)}")
+        ordered.append(ready)
+        placed.add(ready.name)
+        waiting.remove(ready)
+    return ordered
 
 
 def expand(template, host_ips):
