@@ -75,8 +75,10 @@ java:
 	@$(PYTHON) tests/utils/ensure_java.py
 
 # The ocp_task_events source and the example rulebook with ansible-rulebook and the simulator (docs/eda.md).
+# Some run the playbooks on the oldest and newest ansible-core too, in the checkout's .venvs/core-2.XX
+# (`make matrix` makes the same ones; a test makes a missing one): OCP_CHECKOUT says where they are.
 eda: venv collection java
-	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/eda
+	cd $(COLLECTION) && $(PYTEST_ENV) OCP_CHECKOUT=$(CURDIR) $(BIN)/python -m pytest -q tests/eda
 
 # The tests that depend on how OCP counts runs, again against the older rule (every run adds 1 to
 # runTime, a subtask retry included): the collection must be right on both.
@@ -84,9 +86,10 @@ integration-every-run: venv collection
 	cd $(COLLECTION) && $(PYTEST_ENV) OCP_SIMULATOR_RUN_TIME_COUNTING=every_run $(BIN)/python -m pytest -q \
 		$(XDIST) -m counting tests/integration
 
-# AWX jobs under ansible-runner with the shipped credential types and survey (docs/awx.md).
+# AWX jobs under ansible-runner with the shipped credential types and survey (docs/awx.md), the jobs
+# the EDA rulebook launches on the oldest and newest ansible-core too (as for `make eda`).
 runner: venv collection
-	cd $(COLLECTION) && $(PYTEST_ENV) $(BIN)/python -m pytest -q tests/runner
+	cd $(COLLECTION) && $(PYTEST_ENV) OCP_CHECKOUT=$(CURDIR) $(BIN)/python -m pytest -q tests/runner
 
 # Quick checks first, so that a broken change fails fast; the ansible-core matrix last (longest).
 test: sanity lint changelog-check docs-check units simulator-tests integration integration-every-run eda runner ee-context \

@@ -12,7 +12,7 @@ module: ocp_task_info
 short_description: Read OceanBase Cloud Platform (OCP) tasks, their subtasks and logs
 version_added: 1.0.0
 description:
-  - Reads one OCP task by O(task_id), with its subtasks ordered by C(seriesId), or lists
+  - Reads one OCP task by O(task_id), with its subtasks in the order they run (each after its C(upstreams)), or lists
     tasks by any filter of OCP's C(GET /api/v2/tasks/instances).
   - Optionally reads subtask logs, either of the failed subtasks or of all of them, and one
     subtask with its log.

@@ -63,14 +63,16 @@ class RulebookRun:
         return self.process.wait(timeout=30)
 
 
-def start_rulebook(tmp_path: Path, connection: dict, variables: dict, name: str = "rulebook") -> RulebookRun:
+def start_rulebook(tmp_path: Path, connection: dict, variables: dict, name: str = "rulebook",
+                   env: dict | None = None) -> RulebookRun:
     """Start ``ansible-rulebook --rulebook oceanbase.ocp.ocp_task_remediation`` with ``variables``
-    (its --vars) and the ``connection`` as OCP_* environment variables."""
+    (its --vars) and the ``connection`` as OCP_* environment variables; ``env``, when given, is the
+    environment to start from instead of our playbooks' (to choose the ansible-core, for one)."""
     inventory = tmp_path / "inventory.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
     vars_path = tmp_path / f"{name}-vars.json"
     vars_path.write_text(json.dumps(variables))
-    env = playbook_env()
+    env = dict(env if env is not None else playbook_env())
     env.update(connection)
     output_path = tmp_path / f"{name}.out"
     with open(output_path, "w") as output:

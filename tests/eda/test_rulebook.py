@@ -89,7 +89,8 @@ def test_a_failed_task_is_retried_once_and_succeeds_and_a_hopeless_one_pages(sim
     assert len(retry_posts(journal, hopeless)) == 1
     assert re.search(rf"'key': '{hopeless}:\d+:run2:FAILED'", output)  # its second failure was told too
     page_lines = [json.loads(line) for line in pages.read_text().splitlines()]
-    assert len(page_lines) == 1 and f"task {hopeless} 'Create tenant' failed" in page_lines[0]["text"]
+    assert len(page_lines) == 1 and f"on task {hopeless} 'Create tenant' FAILED" in page_lines[0]["text"]
+    assert "unit config is not enough" in page_lines[0]["text"]
     # The scenario's old FAILED tasks were left alone: no POST to any other task.
     assert {entry["path"].split("/")[5] for entry in journal if entry["method"] == "POST"} == {
         str(transient), str(hopeless)}

@@ -46,6 +46,10 @@ class Simulator:
         response.raise_for_status()
         return response
 
+    def settings(self) -> dict:
+        """The running simulator's settings: ocp_version (its profile), run_time_counting, rate_limit..."""
+        return self._admin("GET", "/settings").json()
+
     def journal(self) -> list[dict]:
         return self._admin("GET", "/journal").json()["entries"]
 

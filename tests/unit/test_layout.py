@@ -31,8 +31,10 @@ MODULE_SIDE = ('plugins/module_utils/vocabulary', 'plugins/module_utils/client',
 # module_utils layer may import the layers listed before it in MODULE_SIDE.
 LAYERS = dict((layer, MODULE_SIDE[:index + 1]) for index, layer in enumerate(MODULE_SIDE))
 LAYERS.update({
-    'plugins/plugin_utils/supervision': MODULE_SIDE + ('plugins/plugin_utils/supervision',),
-    'plugins/plugin_utils/task_events': MODULE_SIDE[:4] + ('plugins/plugin_utils/task_events',),
+    # The task-list watcher both the supervision and the event source use (controller-only).
+    'plugins/plugin_utils/task_list': MODULE_SIDE[:3] + ('plugins/plugin_utils/task_list',),
+    'plugins/plugin_utils/supervision': MODULE_SIDE + ('plugins/plugin_utils/task_list', 'plugins/plugin_utils/supervision'),
+    'plugins/plugin_utils/task_events': MODULE_SIDE[:4] + ('plugins/plugin_utils/task_list', 'plugins/plugin_utils/task_events'),
     'plugins/modules': MODULE_SIDE,
     'plugins/action': MODULE_SIDE + ('plugins/plugin_utils/supervision',),
     'plugins/doc_fragments': (),

@@ -95,6 +95,16 @@ def subtask_action_took_effect(action, before, after):
     raise ValueError('unknown subtask action %r' % (action,))
 
 
+def action_took_effect(action, before, after, subtask_id=None):
+    """Whether ``after`` (read after a POST whose answer said nothing sure) shows ``action`` carried
+    out on the task read ``before`` it: a task action without ``subtask_id``, else a subtask action."""
+    if subtask_id is None:
+        return task_action_took_effect(action, before, after)
+    old = _subtasks_by_id(before).get(subtask_id) or {}
+    new = _subtasks_by_id(after).get(subtask_id) or {}
+    return subtask_action_took_effect(action, old, new)
+
+
 def subtask_state(subtask):
     """What changes when anyone acts on a subtask or it runs: status, operation, run, finish time."""
     return (subtask.get('status'), subtask.get('operation'), subtask.get('runTime'), subtask.get('finishTime'))

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Carry out a task or subtask action for a module: read, decide, send at most once, wait, report.
 
-The decisions themselves are in actions/legality.py and actions/effects.py; this is the part that talks to OCP and to Ansible.
+The decisions themselves are in actions/legality.py and actions/effects.py, sending at most once
+in actions/send_once.py; this is the part that says what the module reports and how it fails.
 ``ocp_task_action`` and ``ocp_subtask_action`` build a target (TaskTarget or SubtaskTarget) and
 hand it to ``run_action_module``.
 """
@@ -17,17 +18,18 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects impo
     predict_after,
     state_diff,
     still_called_for,
-    subtask_action_took_effect,
-    task_action_took_effect,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.legality import decide_subtask_action, decide_task_action
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.selection import SubtaskSelectionError, select_subtask
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
-    OcpApiError,
-    OcpError,
-    OcpIllegalStateError,
-    OcpPermissionError,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.send_once import (
+    MOVED,
+    NOT_CARRIED_OUT,
+    NOT_SENT,
+    REJECTED,
+    SendOnce,
+    any_read_error,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError, OcpPermissionError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import (
     ocp_argument_spec,
     wait_argument_spec,
@@ -42,7 +44,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     APPLY,
     IMPOSSIBLE,
     NOT_APPLICABLE,
-    RETRY_ACTION,
+    POSSIBLY_APPLIED,
+    REFUSED,
+    SENT,
     TIMED_OUT,
 )
 
@@ -61,15 +65,6 @@ class TaskTarget:
 
     def decide(self, task, subtask):
         return decide_task_action(self.action, task)
-
-    def send(self):
-        if self.action == RETRY_ACTION:
-            self.api.retry_task(self.task_id)
-        else:
-            self.api.rollback_task(self.task_id)
-
-    def took_effect(self, before, after, subtask):
-        return task_action_took_effect(self.action, before, after)
 
     def describe(self):
         return '%s of task %s' % (self.action, self.task_id)
@@ -102,13 +97,6 @@ class SubtaskTarget:
 
     def decide(self, task, subtask):
         return decide_subtask_action(self.action, task, subtask)
-
-    def send(self):
-        getattr(self.api, '%s_subtask' % self.action)(self.task_id, self.subtask_id)
-
-    def took_effect(self, before, after, subtask):
-        later = self.select(after)
-        return subtask_action_took_effect(self.action, subtask, later)
 
     def describe(self):
         return '%s of subtask %s of task %s' % (self.action, self.subtask_id, self.task_id)
@@ -208,65 +196,57 @@ class ActionRun:
         return dict(changed=changed, **self.results)
 
     def _send(self, before, subtask):
-        """Send the action once; return the task as read afterwards.
+        """Send the action at most once (actions/send_once.py); return the task as read afterwards.
 
-        Right before the POST the task is read again: if it changed since the decision, someone
-        else acted (another fork, a supervision, a person) or OCP moved on, and the action is not
-        sent, so that two actors do not both act on one state.
+        This adapter says what the module reports and how it fails: at once, since a module run
+        ends there (a 429/503 says "run this again later", a lost answer that did not take effect
+        says "check the task"); a refusal is read at once, to tell "done by someone else" from
+        "refused in this state".
         """
-        fresh = self._read()
-        if not still_called_for(self.target.action, before, fresh, self.target.target_subtask_id()):
-            return self._someone_else_acted(fresh, 'the task changed between the read and the %s'
+        protocol = SendOnce(self.target.api, read_after_refusal=True, possibly_applied_when=any_read_error)
+        sending = protocol.send(self.target.action, self.target.task_id, self.target.target_subtask_id(), before)
+        if sending.kind == MOVED:
+            return self._someone_else_acted(sending.fresh, 'the task changed between the read and the %s'
                                             % (self.target.describe(),))
-        self._sent_on = before = fresh
-        subtask = self.target.select(fresh)
-        try:
-            self.target.send()
-        except OcpApiError as error:
-            if not error.not_carried_out:
-                return self._after_send_error(error, before, subtask)
-            return self._after_not_carried_out(error, before, subtask)
-        except OcpError as error:
-            return self._after_send_error(error, before, subtask)
-        self.action_trace_id = self.client.last_trace_id
-        self.results['performed'] = True
-        return self._read()
-
-    def _after_send_error(self, error, before, subtask):
-        """What a failed POST means: nothing changed, someone else acted, or the answer was lost."""
-        if isinstance(error, OcpPermissionError):
-            self.action_trace_id = error.trace_id
+        self._sent_on = sending.fresh
+        error = sending.error
+        self.action_trace_id = self.client.last_trace_id if error is None else getattr(error, 'trace_id', None)
+        if sending.kind == SENT:
+            self.results['performed'] = True
+            if error is None:
+                return self._read()
+            if sending.answer_lost:
+                reason = ('the answer to the %s was lost (%s), but reading the task again shows OCP carried it out'
+                          % (self.target.describe(), error))
+            else:
+                reason = ('OCP answered HTTP %s to the %s, but reading the task again shows OCP carried it out'
+                          % (error.status, self.target.describe()))
+            self.results['reason'] = reason
+            return sending.after
+        if sending.kind == REJECTED and isinstance(error, OcpPermissionError):
             self._fail('the OCP user lacks the TASK_MANAGER permission, which OCP requires for the %s; '
                        'nothing was changed (%s)' % (self.target.describe(), error))
-        if isinstance(error, OcpIllegalStateError):
-            # The task moved between our read and the action: decide again from a fresh read.
-            self.action_trace_id = error.trace_id
-            return self._after_refusal(error)
-        if not error.possibly_applied:
+        if sending.kind in (REJECTED, NOT_SENT):
             raise error
-        return self._after_ambiguous_answer(error, before, subtask)
+        if sending.kind == REFUSED:
+            return self._after_refusal(error, sending.after)
+        if sending.kind == POSSIBLY_APPLIED:
+            self._fail('the answer to the %s was lost (%s) and the task could not be read afterwards (%s); '
+                       'check the task before running this again' % (self.target.describe(), error, sending.read_error),
+                       error_details=dict(action_error='%s' % error, read_error='%s' % sending.read_error))
+        self._report(sending.after)
+        if sending.kind == NOT_CARRIED_OUT:
+            self._fail('OCP did not take the %s (HTTP %s%s); nothing was changed: run this again later'
+                       % (self.target.describe(), error.status,
+                          ', it asked to wait %gs' % (error.retry_after,) if error.retry_after else ''))
+        self._fail('the answer to the %s was lost (%s) and reading the task again shows it has not taken effect; '
+                   'it was not sent again, so that it cannot happen twice: check the task and run this again if '
+                   'needed' % (self.target.describe(), error))
 
-    def _after_not_carried_out(self, error, before, subtask):
-        """429 and 503 say the server did not carry the request out (RFC 9110); a read confirms it,
-        since a proxy might answer so after forwarding it."""
-        self.action_trace_id = error.trace_id
-        try:
-            after = self._read()
-        except OcpError:
-            return self._after_ambiguous_answer(error, before, subtask)
-        if self.target.took_effect(before, after, subtask):
-            self.results.update(performed=True, reason='OCP answered HTTP %s to the %s, but reading the task again '
-                                                       'shows OCP carried it out' % (error.status,
-                                                                                     self.target.describe()))
-            return after
-        self._report(after)
-        self._fail('OCP did not take the %s (HTTP %s%s); nothing was changed: run this again later'
-                   % (self.target.describe(), error.status,
-                      ', it asked to wait %gs' % (error.retry_after,) if error.retry_after else ''))
-
-    def _after_refusal(self, error):
-        """OCP checks the state under a row lock: a refusal after our fresh read means someone else acted."""
-        after = self._read()
+    def _after_refusal(self, error, after):
+        """A refusal after our fresh read means someone else acted (OCP checks a subtask's state under
+        a row lock; docs/ocp-behaviour.md#which-action-is-legal, ACT-7), unless the task still shows
+        the state the action was sent on: then OCP refuses that state, and the module fails."""
         if still_called_for(self.target.action, self._sent_on, after, self.target.target_subtask_id()):
             decision = self.target.decide(after, self.target.select(after))
             self._report(after)
@@ -286,25 +266,6 @@ class ActionRun:
                        'sent, to act at most once on one failure: run again to act on the new state')
         self.results.update(decision=ALREADY_DONE, reason=reason)
         return after
-
-    def _after_ambiguous_answer(self, error, before, subtask):
-        """The POST may or may not have been carried out: read again and tell, never send again."""
-        self.action_trace_id = getattr(error, 'trace_id', None)
-        try:
-            after = self._read()
-        except OcpError as read_error:
-            self._fail('the answer to the %s was lost (%s) and the task could not be read afterwards (%s); '
-                       'check the task before running this again' % (self.target.describe(), error, read_error),
-                       error_details=dict(action_error='%s' % error, read_error='%s' % read_error))
-        self._report(after)
-        if self.target.took_effect(before, after, subtask):
-            self.results.update(performed=True, reason='the answer to the %s was lost (%s), but reading the task '
-                                                       'again shows OCP carried it out'
-                                                       % (self.target.describe(), error))
-            return after
-        self._fail('the answer to the %s was lost (%s) and reading the task again shows it has not taken effect; '
-                   'it was not sent again, so that it cannot happen twice: check the task and run this again if '
-                   'needed' % (self.target.describe(), error))
 
     def _wait(self, task):
         waiter = TaskWaiter(self.target.api.get_task, self.wait_timeout, self.wait_sleep, clock=self._clock,

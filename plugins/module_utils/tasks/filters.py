@@ -18,20 +18,25 @@ import collections
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import TASK_STATUSES, TASK_TYPES
 
-TaskFilter = collections.namedtuple('TaskFilter', ['option', 'parameter', 'type', 'choices', 'description'])
-TaskFilter.__doc__ = """One filter: the option name users give, OCP's query parameter, the option's Ansible type
-(``list`` means a list of strings, sent comma-joined), its choices (or None) and one line of documentation."""
+TaskFilter = collections.namedtuple('TaskFilter', ['option', 'parameters', 'type', 'choices', 'description'])
+TaskFilter.__doc__ = """One filter: the option name users give, OCP's query parameters (the value is sent under each:
+see cluster_name), the option's Ansible type (``list`` means a list of strings, sent comma-joined), its choices (or
+None) and one line of documentation."""
 
 TASK_FILTERS = (
-    TaskFilter('name', 'name', 'str', None, 'Task name, fuzzy match.'),
-    TaskFilter('status', 'status', 'list', sorted(TASK_STATUSES, key=['RUNNING', 'FAILED', 'SUCCESSFUL'].index),
+    TaskFilter('name', ('name',), 'str', None, 'Task name, fuzzy match.'),
+    TaskFilter('status', ('status',), 'list', sorted(TASK_STATUSES, key=['RUNNING', 'FAILED', 'SUCCESSFUL'].index),
                'Task statuses.'),
-    TaskFilter('type', 'type', 'str', list(TASK_TYPES), 'Task type; V(SYS_ONECE) is spelled as OCP spells it.'),
-    TaskFilter('cluster_name', 'clusterName', 'str', None, 'OCP cluster name, fuzzy match.'),
-    TaskFilter('cluster_id', 'clusterId', 'int', None, 'OCP cluster ID.'),
-    TaskFilter('tenant_name', 'tenantName', 'str', None, 'Tenant name; OCP expects C(cluster_id) with it.'),
-    TaskFilter('tenant_id', 'tenantId', 'int', None, 'Tenant ID.'),
-    TaskFilter('host_id', 'hostId', 'int', None, 'Host ID.'),
+    TaskFilter('type', ('type',), 'str', list(TASK_TYPES), 'Task type; V(SYS_ONECE) is spelled as OCP spells it.'),
+    # Every version of OCP's docs spells it cluterName; which spelling the server reads is not written
+    # anywhere, and a parameter it does not read is ignored, which would list every task
+    # (docs/ocp-behaviour.md#lists-paging-and-filters, LIST-2 and LIST-3). Sent under both, it filters
+    # whichever the server reads.
+    TaskFilter('cluster_name', ('cluterName', 'clusterName'), 'str', None, 'OCP cluster name, fuzzy match.'),
+    TaskFilter('cluster_id', ('clusterId',), 'int', None, 'OCP cluster ID.'),
+    TaskFilter('tenant_name', ('tenantName',), 'str', None, 'Tenant name; OCP expects C(cluster_id) with it.'),
+    TaskFilter('tenant_id', ('tenantId',), 'int', None, 'Tenant ID.'),
+    TaskFilter('host_id', ('hostId',), 'int', None, 'Host ID.'),
 )
 FILTER_OPTIONS = tuple(task_filter.option for task_filter in TASK_FILTERS)
 # Filters whose values are ids: positive integers.
@@ -56,8 +61,9 @@ def query_parameters(filters):
 
     An unknown name is refused rather than dropped: dropped, it would widen the list to every task.
     """
-    known = dict((task_filter.option, task_filter.parameter) for task_filter in TASK_FILTERS)
+    known = dict((task_filter.option, task_filter.parameters) for task_filter in TASK_FILTERS)
     unknown = sorted(set(filters or {}) - set(known))
     if unknown:
         raise OcpClientError('unknown task filter(s) %s; known: %s' % (', '.join(unknown), ', '.join(sorted(known))))
-    return dict((known[option], value) for option, value in (filters or {}).items() if value is not None)
+    return dict((parameter, value) for option, value in (filters or {}).items() if value is not None
+                for parameter in known[option])

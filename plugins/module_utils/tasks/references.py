@@ -57,15 +57,24 @@ def _collect(reference, ids):
         _collect(reference[key], ids)
 
 
+def _is_subtask_list(value):
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, dict) and 'id' in item and ('upstreams' in item or 'operation' in item) for item in value)
+
+
 def is_task(value):
     """Whether ``value`` is one of OCP's task instances.
 
     A task has an ``id`` and ``subtasks`` (every task, in a list or in detail) or a
-    ``taskDefinitionId`` (a task in detail). An ``id`` alone says nothing: clusters, tenants,
-    hosts and subtasks have one too, and most of them a ``status`` as well.
+    ``taskDefinitionId`` (a task in detail). The reply OCP documents for a cluster upgrade (and, in
+    its older form, for creating a cluster) lists the subtasks under ``tasks`` instead, with no
+    ``taskDefinitionId`` (docs/ocp-behaviour.md#calls-that-start-tasks): a ``status`` and ``tasks``
+    that are subtasks (each with ``upstreams`` or an ``operation``) make a task too. An ``id`` alone
+    says nothing: clusters, tenants, hosts and subtasks have one too, and most of them a ``status``.
     """
     return isinstance(value, dict) and 'id' in value and (
-        isinstance(value.get('subtasks'), list) or value.get('taskDefinitionId') is not None)
+        isinstance(value.get('subtasks'), list) or value.get('taskDefinitionId') is not None
+        or ('status' in value and _is_subtask_list(value.get('tasks'))))
 
 
 def task_ids_in_answer(data):

@@ -10,6 +10,7 @@ one shape, so modules and playbooks never deal with the differences.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import heapq
 import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
@@ -74,10 +75,9 @@ def normalize_subtask(subtask):
     return result
 
 
-def execution_order(subtask):
-    """The sort key of a subtask in the order it runs: OCP lists subtasks in no fixed order, and
-    ``seriesId`` is their place in the task's plan (docs/ocp-behaviour.md#lists-paging-and-filters).
-    It may come as a string (longs are); a subtask without one goes last; the id breaks ties."""
+def _series_key(subtask):
+    """The tie-break among subtasks free to run at once: ``seriesId`` (which may come as a string, as
+    longs do; none goes last), then the id. Not the run order itself: see in_execution_order."""
     try:
         series = (0, int(subtask.get('seriesId')))
     except (TypeError, ValueError):
@@ -89,6 +89,46 @@ def execution_order(subtask):
     return series + (identifier,)
 
 
+def in_execution_order(subtasks):
+    """``subtasks`` in the order they run: every subtask after its ``upstreams``.
+
+    OCP lists subtasks in no fixed order, and ``seriesId`` is not the order they run in: OCP's own
+    reply samples number a four-step chain 3, 2, 0, 1, and OCP Express numbers them while walking a
+    hash set (docs/ocp-behaviour.md#task-and-subtask-states, ST-5). The dependency graph is the order,
+    as OCP Express's own ``TaskService.topologySort`` takes it. Subtasks free to run at the same time
+    come by ``seriesId`` and id, so the order is the same on every read; an upstream id the task does
+    not hold is ignored, and subtasks caught in a cycle (which OCP never builds) come last, in the
+    same tie-break order, rather than being dropped. List entries carry no ``upstreams``: they keep
+    the tie-break order alone.
+    """
+    subtasks = [subtask for subtask in subtasks if isinstance(subtask, dict)]
+    by_id = dict((subtask.get('id'), subtask) for subtask in subtasks)
+    waiting_on = {}
+    downstream = dict((key, []) for key in by_id)
+    for subtask in subtasks:
+        upstreams = subtask.get('upstreams') if isinstance(subtask.get('upstreams'), list) else []
+        known = set(upstream for upstream in upstreams if upstream in by_id and upstream != subtask.get('id'))
+        waiting_on[id(subtask)] = len(known)
+        for upstream in known:
+            downstream[upstream].append(subtask)
+    position = dict((id(subtask), index) for index, subtask in enumerate(subtasks))
+    ready = [(_series_key(subtask), position[id(subtask)], subtask) for subtask in subtasks if not waiting_on[id(subtask)]]
+    heapq.heapify(ready)
+    ordered, placed = [], set()
+    while ready:
+        _key, index, subtask = heapq.heappop(ready)
+        ordered.append(subtask)
+        placed.add(id(subtask))
+        if by_id.get(subtask.get('id')) is not subtask:
+            continue  # a repeated id: its downstreams were released by the first of that id
+        for later in downstream.get(subtask.get('id'), []):
+            waiting_on[id(later)] -= 1
+            if not waiting_on[id(later)]:
+                heapq.heappush(ready, (_series_key(later), position[id(later)], later))
+    ordered.extend(sorted((subtask for subtask in subtasks if id(subtask) not in placed), key=_series_key))
+    return ordered
+
+
 def subtasks_of(task):
     """The task's subtasks that are mappings (anything else in the list is no subtask)."""
     subtasks = task.get('subtasks') if isinstance(task, dict) else None
@@ -97,7 +137,7 @@ def subtasks_of(task):
 
 def failed_subtasks(task):
     """The FAILED subtasks of a task, in execution order."""
-    return sorted((subtask for subtask in subtasks_of(task) if subtask.get('status') == FAILED), key=execution_order)
+    return [subtask for subtask in in_execution_order(subtasks_of(task)) if subtask.get('status') == FAILED]
 
 
 def finished_by_rollback(task):
@@ -137,7 +177,7 @@ def normalize_task(task):
     - ``failed_subtasks``: its FAILED subtasks, in execution order.
     """
     result = restore_longs(task)
-    subtasks = sorted((normalize_subtask(subtask) for subtask in result.get("subtasks") or []), key=execution_order)
+    subtasks = in_execution_order([normalize_subtask(subtask) for subtask in result.get("subtasks") or []])
     if "subtasks" in result:
         result["subtasks"] = subtasks
     rolled_back = finished_by_rollback(result)

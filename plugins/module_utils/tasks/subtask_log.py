@@ -7,13 +7,24 @@ and OCP's automatic retry add 1 (docs/ocp-behaviour.md#task-and-subtask-states; 
 ``SubtaskInstanceManagerImpl.retrySubtask``), and other OCP versions may count differently. What
 records every run is the log: the runner starts each run with one separator line naming its
 operation and start time (OCP Express ``RunnerFactory.SEPARATOR_FORMAT``), and each terminal
-transition appends a ``Set state for subtask`` line (``SubtaskAccessor.setState``)::
+transition writes a ``Set state for subtask`` line. OCP writes Spring log lines, a blank line
+after each, and the state change as the message of one of them (docs/ocp-behaviour.md#subtask-logs,
+LOG-2 to LOG-4; OCP's own sample, abridged)::
+
+    ############{EXECUTE}{2021-08-25T15:09:32.697+08:00}############
+    2021-08-25 15:09:32.716  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] ...
+        ... c.a.o.c.m.t.model.SubtaskInstanceEntity  : Run subtask, id=13000335, ...
+
+    2021-08-25 15:09:33.073  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] ...
+        ... c.a.o.c.m.t.model.SubtaskInstanceEntity  : Set state for subtask: 13000335, current state: RUNNING, new state: SUCCESSFUL
+
+OCP Express writes the state change as a line of its own, with the operation (LOG-5)::
 
     ############{RETRY}{2024-01-08T10:21:07.123+08:00}############
     2024-01-08 10:21:09.000 ERROR [subtask-executor-4,3c4d] c.o.o.s.t.b.tenant.CreateResourcePoolTask : ERROR 4012 ...
     Set state for subtask: 12, operation:RETRY, state: FAILED
 
-So attempts, the latest run, its start and the cause of a failure are read off these lines; the
+Both are read. So attempts, the latest run, its start and the cause of a failure are read off these lines; the
 supervisor, the action modules and the EDA source all read them here. Both spellings of the
 separator are read (an older simulator wrote no braces around the operation). A log without any
 separator (an OCP that writes none, or no log at all) knows nothing of runs: callers then fall
@@ -29,9 +40,16 @@ import re
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import CANCEL, FORWARD_OPERATIONS, ROLLBACK
 
 _SEPARATOR = re.compile(r'^#{4,}\{?([A-Z_]+)\}?\{([^{}]*)\}#{4,}\s*$')
-_STATE_LINE = re.compile(r'^Set state for subtask:\s*(\d+),\s*operation:\s*([A-Z_]+),\s*state:\s*([A-Z_]+)')
-# OCP's log lines: "<date> <time> <LEVEL> [<thread>,<trace>] <logger> : <message>".
-_LEVEL = re.compile(r'^\S+ \S+ (ERROR|WARN|INFO|DEBUG)\b')
+# The state line, in either form (docs/ocp-behaviour.md#subtask-logs): OCP Express writes a record
+# of its own, ``Set state for subtask: 12, operation:RETRY, state: FAILED`` (LOG-5); OCP writes it as
+# the message of a Spring log line, ``... SubtaskInstanceEntity  : Set state for subtask: 12, current
+# state: RUNNING, new state: FAILED`` (LOG-4), without the operation: the run's separator names it.
+_STATE_LINE = re.compile(r'(?:^|\s:\s)Set state for subtask:\s*(\d+),\s*(?:operation:\s*([A-Z_]+),\s*state:\s*([A-Z_]+)'
+                         r'|current state:\s*[A-Z_]+,\s*new state:\s*([A-Z_]+))')
+# A log line: "<date> <time> <LEVEL> ...", the level right-aligned in 5 characters by OCP's Spring
+# layout ("2021-08-25 15:09:32.716  INFO 57200 --- [<thread>,<trace>,<span>] <logger> : <message>",
+# LOG-3) and left as it is by OCP Express ("... ERROR [<thread>,<trace>] <logger> : <message>").
+_LEVEL = re.compile(r'^\S+ \S+\s+(ERROR|WARN|INFO|DEBUG)\b')
 _MESSAGE = re.compile(r' : (.*)$')
 ROLLBACK_OPERATION = ROLLBACK
 CANCEL_OPERATION = CANCEL
@@ -68,7 +86,18 @@ def is_separator(line):
 
 
 def _is_state_line(line):
-    return bool(_STATE_LINE.match(line.strip()))
+    return bool(_STATE_LINE.search(line.strip()))
+
+
+def _state(line, run_operation):
+    """``(operation, state)`` of a state line, or None: OCP's form names no operation, so the run's
+    (from its separator) stands in."""
+    found = _STATE_LINE.search(line.strip())
+    if not found:
+        return None
+    if found.group(4):
+        return (run_operation, found.group(4))
+    return (found.group(2), found.group(3))
 
 
 def subtask_runs(log_text):
@@ -90,9 +119,9 @@ def subtask_runs(log_text):
             current = dict(operation=None, started=None, lines=[], states=[])
             runs.append(current)
         current['lines'].append(line)
-        state = _STATE_LINE.match(line.strip())
+        state = _state(line, current['operation'])
         if state:
-            current['states'].append((state.group(2), state.group(3)))
+            current['states'].append(state)
     return [Run(number=index + 1, operation=run['operation'], started=run['started'], lines=run['lines'],
                 states=run['states'])
             for index, run in enumerate(runs)]

@@ -55,10 +55,10 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     RETRY_ACTION,
     ROLLBACK_ACTION,
     SKIP_ACTION,
+    SUBTASK_ACTIONS,
+    TASK_ACTIONS,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_state
-
-RULE_ACTIONS = (RETRY_ACTION, SKIP_ACTION, ROLLBACK_ACTION, CANCEL_ACTION, FAIL_ACTION)
 
 # A retry rule without max_attempts lets a subtask run this many times in all.
 DEFAULT_MAX_ATTEMPTS = 3
@@ -68,12 +68,43 @@ DEFAULT_MAX_ROLLBACKS = 1
 POLICY_KEYS = frozenset(['rules', 'never_skip', 'max_actions'])
 MATCH_KEYS = frozenset(['subtask_name', 'description', 'log', 'task_name'])
 COMMON_RULE_KEYS = frozenset(['name', 'match', 'action'])
-# Options that only make sense with one action.
-ACTION_OPTIONS = {
-    RETRY_ACTION: frozenset(['max_attempts', 'delay', 'backoff']),
-    ROLLBACK_ACTION: frozenset(['max_attempts']),
-    CANCEL_ACTION: frozenset(['running_longer_than']),
-}
+# What an action is sent as (actions/send_once.py post_action): a subtask's endpoint or the task's.
+SENT_AS_SUBTASK = 'subtask'
+SENT_AS_TASK = 'task'
+
+
+class RuleAction(collections.namedtuple('RuleAction', [
+        'name', 'options', 'required', 'default_max_attempts', 'plan_failed', 'plan_running', 'sent_as'])):
+    """One action a policy rule may take, with its whole implementation: the one table (RULE_ACTION_TABLE)
+    that validation, planning and sending take the actions from.
+
+    ``options``: the rule keys only this action takes, ``required`` those it must have;
+    ``default_max_attempts``: max_attempts when the rule gives none (None: the action takes none);
+    ``plan_failed(policy, rule, task, subtask, evidence, now)``: for a FAILED subtask the rule matches,
+    ``(action, None)`` to take it, ``(None, None)`` to wait, ``(None, why)`` to pass the rule over;
+    ``plan_running(policy, task, subtask, evidence, now)``: for a RUNNING subtask, the action or None;
+    ``sent_as``: SENT_AS_SUBTASK or SENT_AS_TASK, or None for an action never sent to OCP (``fail``).
+
+    An action needs at least one way to plan, and one way to be sent unless it is ``fail``: a row
+    without them cannot be made, so an action added without its implementation cannot validate.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, name, plan_failed=None, plan_running=None, sent_as=None, options=(), required=(),
+                default_max_attempts=None):
+        if plan_failed is None and plan_running is None:
+            raise ValueError('rule action %r has no way to plan' % (name,))
+        if name == FAIL_ACTION:
+            if sent_as is not None:
+                raise ValueError('%r is never sent to OCP' % (name,))
+        elif (sent_as, name) not in [(SENT_AS_SUBTASK, action) for action in SUBTASK_ACTIONS] + [
+                (SENT_AS_TASK, action) for action in TASK_ACTIONS]:
+            raise ValueError('rule action %r is not sent as a %s action OCP has' % (name, sent_as))
+        if not set(required) <= set(options):
+            raise ValueError('rule action %r requires options it does not take' % (name,))
+        return super(RuleAction, cls).__new__(cls, name, frozenset(options), frozenset(required), default_max_attempts,
+                                              plan_failed, plan_running, sent_as)
 
 
 Rule = collections.namedtuple('Rule', ['index', 'name', 'action', 'match', 'max_attempts', 'delay', 'backoff',
@@ -153,18 +184,18 @@ def _parse_rule(index, rule):
     if not isinstance(rule, dict):
         raise _policy_error(where, 'must be a dict, got %r' % (rule,))
     action = rule.get('action')
-    if action not in RULE_ACTIONS:
-        raise _policy_error('%s key action' % (where,), 'must be one of %s, got %r' % (', '.join(RULE_ACTIONS), action))
-    _check_keys(where, rule, COMMON_RULE_KEYS | ACTION_OPTIONS.get(action, frozenset()))
+    if not isinstance(action, str) or action not in RULE_ACTION_TABLE:
+        raise _policy_error('%s key action' % (where,), 'must be one of %s, got %r' % (', '.join(RULE_ACTION_TABLE), action))
+    entry = RULE_ACTION_TABLE[action]
+    _check_keys(where, rule, COMMON_RULE_KEYS | entry.options)
     name = rule.get('name')
     if name is not None and not isinstance(name, str):
         raise _policy_error('%s key name' % (where,), 'must be a string, got %r' % (name,))
-    if action == CANCEL_ACTION and 'running_longer_than' not in rule:
-        raise _policy_error(where, 'needs running_longer_than (seconds) with action cancel')
-    default_attempts = DEFAULT_MAX_ROLLBACKS if action == ROLLBACK_ACTION else DEFAULT_MAX_ATTEMPTS
+    for key in sorted(entry.required - set(rule)):
+        raise _policy_error(where, 'needs %s (seconds) with action %s' % (key, action))
     return Rule(
         index=index, name=name, action=action, match=_parse_match(where, rule.get('match')),
-        max_attempts=_number_option(rule, where, 'max_attempts', 1, default_attempts, integer=True),
+        max_attempts=_number_option(rule, where, 'max_attempts', 1, entry.default_max_attempts, integer=True),
         delay=_number_option(rule, where, 'delay', 0, 0),
         backoff=_number_option(rule, where, 'backoff', 1, 1),
         running_longer_than=_number_option(rule, where, 'running_longer_than', 0, None))
@@ -239,8 +270,9 @@ def _planned(action, subtask, rule, reason, not_before=None, attempt=None):
                          reason=reason, not_before=not_before, attempt=attempt)
 
 
-def _plan_retry(rule, task, subtask, proof, now):
+def _plan_retry(policy, rule, task, subtask, evidence, now):
     """(the retry, None), or (None, why the rule does not apply)."""
+    proof = _evidence(evidence, subtask, now)
     attempts = proof.attempts
     if attempts >= rule.max_attempts:
         return None, '%s allows %d attempt(s) and %s has been tried %d time(s)' % (
@@ -265,7 +297,7 @@ def _task_rollbacks(task, evidence, now):
     return max([under_rollback] + counted)
 
 
-def _plan_rollback(rule, task, subtask, evidence, now):
+def _plan_rollback(policy, rule, task, subtask, evidence, now):
     """(the rollback or a fail, None), (None, None) to wait, or (None, why the rule does not apply)."""
     rollbacks = _task_rollbacks(task, evidence, now)
     if rollbacks >= rule.max_attempts:
@@ -282,33 +314,31 @@ def _plan_rollback(rule, task, subtask, evidence, now):
     return _planned(ROLLBACK_ACTION, subtask, rule, '%s matches %s: %s' % (_rule_label(rule), subtask_label(subtask), what)), None
 
 
+def _plan_skip(policy, rule, task, subtask, evidence, now):
+    guard = next((pattern for pattern in policy.never_skip if pattern.search(subtask.get('name') or '')), None)
+    if guard is not None:
+        return _planned(FAIL_ACTION, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
+                        % (_rule_label(rule), subtask_label(subtask), guard.pattern)), None
+    return _planned(SKIP_ACTION, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), subtask_label(subtask))), None
+
+
+def _plan_fail(policy, rule, task, subtask, evidence, now):
+    return _planned(FAIL_ACTION, subtask, rule, '%s matches %s: stop and leave the task as it is'
+                    % (_rule_label(rule), subtask_label(subtask))), None
+
+
 def _plan_failed_subtask(policy, task, subtask, evidence, now):
     """The action the first applicable rule gives a FAILED subtask, or None to wait."""
     proof = _evidence(evidence, subtask, now)
     passed_over = []
     for rule in policy.rules:
-        if rule.action == CANCEL_ACTION or not _matches(rule, task, subtask, proof):
+        plan_failed = RULE_ACTION_TABLE[rule.action].plan_failed
+        if plan_failed is None or not _matches(rule, task, subtask, proof):
             continue
-        if rule.action == RETRY_ACTION:
-            retry, why_not = _plan_retry(rule, task, subtask, proof, now)
-            if retry is not None:
-                return retry
-            passed_over.append(why_not)
-            continue
-        if rule.action == SKIP_ACTION:
-            guard = next((pattern for pattern in policy.never_skip if pattern.search(subtask.get('name') or '')), None)
-            if guard is not None:
-                return _planned(FAIL_ACTION, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
-                                % (_rule_label(rule), subtask_label(subtask), guard.pattern))
-            return _planned(SKIP_ACTION, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), subtask_label(subtask)))
-        if rule.action == ROLLBACK_ACTION:
-            planned, why_not = _plan_rollback(rule, task, subtask, evidence, now)
-            if planned is not None or why_not is None:
-                return planned
-            passed_over.append(why_not)
-            continue
-        return _planned(FAIL_ACTION, subtask, rule, '%s matches %s: stop and leave the task as it is'
-                        % (_rule_label(rule), subtask_label(subtask)))
+        planned, why_not = plan_failed(policy, rule, task, subtask, evidence, now)
+        if planned is not None or why_not is None:
+            return planned
+        passed_over.append(why_not)
     reason = 'no rule applies to %s' % (subtask_label(subtask),)
     if passed_over:
         reason += ' (%s)' % ('; '.join(passed_over),)
@@ -409,8 +439,10 @@ def decide(policy, task, evidence, now, actions_taken=0):
             if action is not None:
                 planned.append(action)
     for subtask in task.get('subtasks') or []:
-        if subtask.get('status') == 'RUNNING':
-            action = _plan_cancel(policy, task, subtask, evidence, now)
+        if subtask.get('status') != 'RUNNING':
+            continue
+        for entry in RULE_ACTION_TABLE.values():
+            action = entry.plan_running(policy, task, subtask, evidence, now) if entry.plan_running else None
             if action is not None:
                 planned.append(action)
     rollbacks = [action for action in planned if action.action == ROLLBACK_ACTION]
@@ -419,3 +451,29 @@ def decide(policy, task, evidence, now, actions_taken=0):
     planned = _apply_cap(policy, planned, actions_taken)
     failures = [action for action in planned if action.action == FAIL_ACTION]
     return failures or planned
+
+
+# ---------------------------------------------------------------- the table of rule actions
+
+RULE_ACTION_TABLE = collections.OrderedDict((entry.name, entry) for entry in (
+    RuleAction(RETRY_ACTION, plan_failed=_plan_retry, sent_as=SENT_AS_SUBTASK,
+               options=('max_attempts', 'delay', 'backoff'), default_max_attempts=DEFAULT_MAX_ATTEMPTS),
+    RuleAction(SKIP_ACTION, plan_failed=_plan_skip, sent_as=SENT_AS_SUBTASK),
+    RuleAction(ROLLBACK_ACTION, plan_failed=_plan_rollback, sent_as=SENT_AS_TASK,
+               options=('max_attempts',), default_max_attempts=DEFAULT_MAX_ROLLBACKS),
+    RuleAction(CANCEL_ACTION, plan_running=_plan_cancel, sent_as=SENT_AS_SUBTASK,
+               options=('running_longer_than',), required=('running_longer_than',)),
+    RuleAction(FAIL_ACTION, plan_failed=_plan_fail),
+))
+RULE_ACTIONS = tuple(RULE_ACTION_TABLE)
+
+
+def rule_action_of(name):
+    """The RuleAction of an action's name; KeyError for one the table does not have."""
+    return RULE_ACTION_TABLE[name]
+
+
+def sent_on_subtask(action):
+    """The subtask a PlannedAction is sent on, or None when it is sent as a task action (a rollback,
+    whatever subtask's failure called for it)."""
+    return action.subtask_id if RULE_ACTION_TABLE[action.action].sent_as == SENT_AS_SUBTASK else None

@@ -4,11 +4,12 @@
 that make the evidence its policy decides on.
 
 - The list: every page of RUNNING and FAILED tasks (OCP serves at most 2,000 a page), newest
-  first. One query a round while fewer than 2,000 are unfinished in all of OCP.
+  first, through the watcher the event source shares (task_list/listing.py). One query a round
+  while fewer than 2,000 are unfinished in all of OCP.
 - Logs: a subtask's log is read when the policy needs what it records (the attempts of a FAILED
   subtask, the latest run of a RUNNING one past a cancel limit, the actions taken when
-  ``max_actions`` is set). A log that cannot change any more (the subtask is not running and its
-  status, operation and finish time are the same) is read once.
+  ``max_actions`` is set). A log that cannot change any more (no run goes on and the subtask's
+  status, operation and finish time are the same) is read once (task_list/entries.py SettledLogs).
 - Log patterns are searched in bounded time (log_search.py), once per run of a subtask.
 """
 
@@ -19,7 +20,24 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import l
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_runs, evidence_from_state
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import subtasks_past_cancel_limits
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
-from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, CANCEL_ACTION, FAILED, RUNNING
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, CANCEL_ACTION
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import ANY_FAILURE, SettledLogs
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.listing import TaskList, Watching
+
+# How the supervision watches the task list (task_list/listing.py Watching), and why:
+SUPERVISION_WATCHING = Watching(
+    # With this many unfinished tasks or more, one list query per round is cheaper than a read
+    # each; with fewer, a read each costs no more and shows what the list lacks.
+    detail_below=4,
+    # It waits for the tasks it was given: each is on the list of unfinished tasks or read by id,
+    # so none can start and end unseen.
+    sweep_every=0,
+    # A task that left the list is read: the report gives its subtasks, and its outcome comes
+    # from the read (issue 23 will decide it from the entry where the entry is enough).
+    ended_from_list=False,
+    # A change of a task that shows a failed subtask may make a decision due: whether OCP has
+    # stopped retrying the subtask, and what its log says, are in the detail only.
+    failures=ANY_FAILURE)
 
 
 class Reader(object):
@@ -28,12 +46,13 @@ class Reader(object):
     def __init__(self, api, policy, search=log_search.search):
         self.api = api
         self.policy = policy
+        self.task_list = TaskList(api, SUPERVISION_WATCHING)
         self._search = search
         self._log_rules = [rule for rule in policy.rules if 'log' in rule.match]
         self._cancel_log_rules = any(rule.action == CANCEL_ACTION for rule in self._log_rules)
         self._counts_actions = policy.max_actions is not None
-        # (subtask id, status, operation, runTime, finishTime) -> (SubtaskRuns, matched rule indexes, timed out)
-        self._settled = {}
+        # Per settled subtask log: (SubtaskRuns, matched rule indexes, timed out).
+        self._settled = SettledLogs()
         # Patterns that did not finish in time, by (subtask id, run key): reported once.
         self.search_timeouts = []
 
@@ -41,11 +60,7 @@ class Reader(object):
 
     def unfinished_tasks(self):
         """Every RUNNING or FAILED task in OCP as a list entry, by id: all pages."""
-        entries = {}
-        for listed, _page_info in self.api.pages({'status': [RUNNING, FAILED]}, sort='id,desc'):
-            for entry in listed:
-                entries.setdefault(entry.get('id'), entry)
-        return entries
+        return self.task_list.unfinished()
 
     def task(self, task_id):
         return self.api.get_task(task_id)
@@ -79,16 +94,11 @@ class Reader(object):
         return self._runs(dict(id=task_id), subtask)[0]
 
     def _runs(self, task, subtask):
-        key = (subtask.get('id'), subtask.get('status'), subtask.get('operation'), subtask.get('runTime'),
-               subtask.get('finishTime'))
-        if key in self._settled:
-            return self._settled[key]
-        runs = SubtaskRuns(self.api.get_subtask_log(task.get('id'), subtask.get('id')))
-        matched, timed_out = self._match_logs(subtask, runs)
-        result = (runs, matched, timed_out)
-        if subtask.get('status') not in ('RUNNING', 'READY', 'CANCELING'):
-            self._settled[key] = result
-        return result
+        def read():
+            runs = SubtaskRuns(self.api.get_subtask_log(task.get('id'), subtask.get('id')))
+            matched, timed_out = self._match_logs(subtask, runs)
+            return runs, matched, timed_out
+        return self._settled.get(subtask, read)
 
     def _match_logs(self, subtask, runs):
         rules = self._log_rules

@@ -12,18 +12,13 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import TA
 OUTAGE_BACKOFF_FACTOR = 2
 
 
-def list_fingerprint(task):
-    """What the list endpoint shows of a task; a change means it is worth a detail read."""
-    return (task.get('status'), task.get('operation'), tuple(sorted(
-        (s.get('id'), s.get('status'), s.get('operation')) for s in task.get('subtasks') or [])))
-
-
 class TaskRecord(object):
     """What the supervisor knows about one task, and what it did to it."""
 
     def __init__(self, task_id):
         self.task_id = task_id
-        # The last detail read (and when, in OCP's time), and the list entry of a later round.
+        # The last detail read (and when, in OCP's time), the list entry of a later round, and the
+        # fingerprint of the entry last listed (task_list/entries.py).
         self.task = None
         self.read_at = None
         self.listed = None

@@ -1,22 +1,21 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Sending the policy's actions: at most once, across actors, and never lost from the report.
+"""Sending the policy's actions for a supervision: at most once, across actors and rounds, and never
+lost from the report.
 
-- Right before each POST the task is read again, and the POST is sent only if the state the
-  decision was made on still holds (actions.still_called_for). Otherwise someone else acted
-  (another supervision, a fork of ``ocp_task_action``, a person) or OCP moved on, and the next
-  round decides again from what OCP then records. OCP checks states under a row lock, so of two
-  actors that pass this check at the same moment the second gets 400/20003: that too is "someone
-  else did it", re-read and reported as such. What remains possible: two actors on a subtask that
-  fails again within the milliseconds between one's POST and the other's (see docs).
+The protocol is the one the action modules use (module_utils/actions/send_once.py: re-read right
+before the POST, send only what OCP still calls for, a refusal means someone else acted, 429/503
+mean not carried out, a lost answer is read and told, never resent). This adapter gives it the
+supervision's parameters and says what each outcome becomes: an entry in the task's report, a
+progress line, and what the next round does.
+
 - Each action is sent once per run of its subtask (the key holds the run), even when OCP is slow
-  to show its effect.
-- OCP answering 429 or 503 did not carry the action out (RFC 9110); a read confirms it (a proxy
-  might answer 503 after forwarding), and the action is decided again after the ``Retry-After`` it
-  asked for. Any other failure after the request may have left (a lost
-  connection, a timeout, 5xx, a proxy's error, an unreadable answer) is ambiguous: the task is read
-  again to tell, never sent twice. When OCP cannot be read either, the action is reported as
-  ``possibly_applied`` and checked at the next successful read.
+  to show its effect: the protocol's memory keeps the keys of the actions sent, and of those OCP
+  refused, so that an action refused in a state that has not moved since is not sent again.
+- Refused, or found moved since the decision: the next round reads the task and decides again.
+- 429 or 503 with no effect shown: decided again after the ``Retry-After`` OCP asked for.
+- A lost answer: the task is read to tell; when OCP cannot be read either, the action is reported
+  as ``possibly_applied`` and settled at the next successful read (``settle``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,36 +23,31 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects import (
-    predict_after,
-    state_diff,
-    still_called_for,
-    subtask_action_took_effect,
-    task_action_took_effect,
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects import action_took_effect, predict_after, state_diff
+from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.send_once import (
+    MOVED,
+    NOT_CARRIED_OUT,
+    NOT_SENT,
+    REJECTED,
+    SendOnce,
+    SentActions,
+    transient_read_error,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
-    OcpApiError,
-    OcpConnectionError,
-    OcpError,
-    OcpIllegalStateError,
-)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import subtask_label
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
-    CANCEL_ACTION,
     LOST,
     POSSIBLY_APPLIED,
     REFUSED,
-    RETRY_ACTION,
-    ROLLBACK_ACTION,
     SENT,
-    SKIP_ACTION,
     WOULD_SEND,
 )
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import rule_action_of, sent_on_subtask
 
 
 def target_label(action):
     """`` of subtask 12 'Create resource pool'``: what a subtask action acts on (nothing for a rollback)."""
-    if action.action == ROLLBACK_ACTION:
+    if sent_on_subtask(action) is None:
         return ''
     return ' of ' + subtask_label(dict(id=action.subtask_id, name=action.subtask_name))
 
@@ -65,17 +59,16 @@ def describe(action, now, result):
                 attempt=action.attempt, at=now.replace(microsecond=0).isoformat(), result=result)
 
 
-def _effect_shown(action, before, after):
-    if action.action == ROLLBACK_ACTION:
-        return task_action_took_effect(ROLLBACK_ACTION, before, after)
-    old = next((s for s in before.get('subtasks') or [] if s.get('id') == action.subtask_id), {})
-    new = next((s for s in after.get('subtasks') or [] if s.get('id') == action.subtask_id), {})
-    return subtask_action_took_effect(action.action, old, new)
-
-
 class Sender(object):
-    """Sends actions for a supervisor; ``progress`` takes progress lines; with ``diff`` each action's
-    before and after states are collected in ``diffs``."""
+    """Sends actions for a supervisor through the one send-at-most-once protocol; ``progress`` takes
+    progress lines; with ``diff`` each action's before and after states are collected in ``diffs``.
+
+    This adapter says what the supervision reports and what it does next: it never fails the wait
+    over one action. A refusal is read at the next round, which decides again (the memory of refused
+    actions says whether the state moved since); 429/503 defer the action past the Retry-After OCP
+    asked for; an action whose answer was lost while OCP could not be read is possibly applied until
+    a later read settles it.
+    """
 
     def __init__(self, api, progress, diff=False):
         self.api = api
@@ -83,22 +76,22 @@ class Sender(object):
         self.diff = diff
         self.diffs = []
         # Keys of every POST sent: (task id, action, subtask id, run). None is ever sent twice.
-        self._sent = set()
-        # The same keys, for the POSTs OCP refused as illegal in the state it then had.
-        self._refused = {}
+        self.memory = SentActions()
+        self._protocol = SendOnce(api, read_after_refusal=False, possibly_applied_when=transient_read_error,
+                                  memory=self.memory)
 
     def already_sent(self, key):
-        return key in self._sent
+        return self.memory.sent(key)
 
     def refused_before(self, key):
-        return self._refused.get(key)
+        return self.memory.refusal(key)
 
     def would_send(self, record, action, now):
         """Check mode: report the action and its predicted effect, send nothing."""
         entry = describe(action, now, WOULD_SEND)
         record.actions.append(entry)
         if self.diff:
-            after = predict_after(action.action, record.task, None if action.action == ROLLBACK_ACTION else action.subtask_id)
+            after = predict_after(action.action, record.task, sent_on_subtask(action))
             self.diffs.append(state_diff('task %s, %s%s' % (record.task_id, action.action, target_label(action)),
                                          record.task, after))
         self._progress("task %s: would %s%s (%s)"
@@ -106,53 +99,59 @@ class Sender(object):
 
     def send(self, record, action, key, now):
         """Send ``action`` for ``record`` if OCP still calls for it; True when it was sent (or may have been)."""
-        before = record.task
-        fresh = self.api.get_task(record.task_id)
-        target = None if action.action == ROLLBACK_ACTION else action.subtask_id
-        if not still_called_for(action.action, before, fresh, target):
-            record.task = fresh
-            record.needs_read = True
-            self._progress('task %s: changed since it was read (someone else acted, or OCP moved on); '
-                           'not sending the %s%s, deciding again'
-                           % (record.task_id, action.action, target_label(action)))
-            return False
-        record.task = before = fresh
-        entry = describe(action, now, SENT)
-        self._sent.add(key)
-        try:
-            self._post(record.task_id, action)
-        except OcpIllegalStateError as error:
-            return self._after_refusal(record, action, key, entry, error)
-        except OcpApiError as error:
-            if error.not_carried_out:
-                return self._after_not_carried_out(record, action, key, entry, before, error, now)
-            if not error.possibly_applied:
-                raise
-            return self._after_ambiguous_answer(record, action, entry, before, error)
-        except OcpConnectionError as error:
-            if not error.ambiguous:
-                # The request never left: nothing happened, so it may be decided and sent again later.
-                self._sent.discard(key)
-                record.needs_read = True
-                self._progress('task %s: could not send the %s%s (%s); trying again later'
-                               % (record.task_id, action.action, target_label(action), error))
-                return False
-            return self._after_ambiguous_answer(record, action, entry, before, error)
-        record.actions.append(entry)
-        record.needs_read = True
-        self._progress('task %s: sent %s%s (%s)'
-                       % (record.task_id, action.action, target_label(action), action.reason))
-        if self.diff:
-            self._record_diff(record, action, before)
-        return True
-
-    def _post(self, task_id, action):
-        if action.action == ROLLBACK_ACTION:
-            self.api.rollback_task(task_id)
-        elif action.action in (RETRY_ACTION, SKIP_ACTION, CANCEL_ACTION):
-            getattr(self.api, '%s_subtask' % action.action)(task_id, action.subtask_id)
-        else:
+        if rule_action_of(action.action).sent_as is None:
             raise ValueError('not an action to send: %r' % (action.action,))
+        sending = self._protocol.send(action.action, record.task_id, sent_on_subtask(action), record.task, key=key)
+        record.task = sending.fresh
+        record.needs_read = True
+        what = '%s%s' % (action.action, target_label(action))
+        if sending.kind == MOVED:
+            self._progress('task %s: changed since it was read (someone else acted, or OCP moved on); '
+                           'not sending the %s, deciding again' % (record.task_id, what))
+            return False
+        if sending.kind == REJECTED:
+            raise sending.error
+        if sending.kind == NOT_SENT:
+            self._progress('task %s: could not send the %s (%s); trying again later'
+                           % (record.task_id, what, sending.error))
+            return False
+        entry = describe(action, now, SENT)
+        if sending.kind == REFUSED:
+            entry.update(result=REFUSED, error='%s' % (sending.error,))
+            record.actions.append(entry)
+            self._progress('task %s: OCP refused the %s, so someone else acted first (%s); reading it again'
+                           % (record.task_id, what, sending.error))
+            return False
+        if sending.kind == NOT_CARRIED_OUT:
+            record.task = sending.after
+            wait = sending.error.retry_after or 0
+            record.not_before = now + datetime.timedelta(seconds=wait)
+            self._progress('task %s: OCP did not take the %s (HTTP %s); deciding again%s'
+                           % (record.task_id, what, sending.error.status,
+                              ' in %gs as it asked' % (wait,) if wait else ' later'))
+            return False
+        if sending.kind == SENT and sending.error is None:
+            record.actions.append(entry)
+            self._progress('task %s: sent %s (%s)' % (record.task_id, what, action.reason))
+            if self.diff:
+                self._record_diff(record, action, sending.fresh)
+            return True
+        record.actions.append(entry)
+        if not sending.answer_lost:
+            # OCP said 429/503, yet the read shows the action carried out (a proxy answered after passing it on).
+            entry['note'] = 'OCP answered HTTP %s but carried it out' % (sending.error.status,)
+            record.task = sending.after
+            self._progress('task %s: OCP answered HTTP %s to the %s, but carried it out'
+                           % (record.task_id, sending.error.status, what))
+            return True
+        entry['note'] = 'the answer was lost (%s)' % (sending.error,)
+        if sending.kind == POSSIBLY_APPLIED:
+            entry['result'] = POSSIBLY_APPLIED
+            record.unconfirmed.append((entry, action, sending.fresh))
+            self._progress('task %s: the answer to the %s was lost and OCP cannot be read (%s); it counts as '
+                           'possibly applied until OCP shows' % (record.task_id, what, sending.read_error))
+            return True
+        return self.settle(record, entry, action, sending.fresh, sending.after)
 
     def _record_diff(self, record, action, before):
         try:
@@ -163,67 +162,11 @@ class Sender(object):
         self.diffs.append(state_diff('task %s, %s%s' % (record.task_id, action.action, target_label(action)),
                                      before, after))
 
-    def _after_refusal(self, record, action, key, entry, error):
-        """OCP refused under its row lock: someone else acted between our read and our POST."""
-        self._sent.discard(key)
-        self._refused[key] = error
-        entry.update(result=REFUSED, error='%s' % (error,))
-        record.actions.append(entry)
-        record.needs_read = True
-        self._progress('task %s: OCP refused the %s%s, so someone else acted first (%s); reading it again'
-                       % (record.task_id, action.action, target_label(action), error))
-        return False
-
-    def _after_not_carried_out(self, record, action, key, entry, before, error, now):
-        """429/503: OCP says it did not handle the action; a read confirms (a proxy might say so after
-        forwarding it) before the action may be decided again, after the Retry-After OCP asked for."""
-        try:
-            after = self.api.get_task(record.task_id)
-        except OcpError as read_error:
-            if not read_error.transient:
-                raise
-            after = None
-        if after is not None and _effect_shown(action, before, after):
-            entry['note'] = 'OCP answered HTTP %s but carried it out' % (error.status,)
-            record.actions.append(entry)
-            return self.settle(record, entry, action, before, after)
-        if after is None:
-            # Unread: it cannot be told whether the action was taken, so it is not decided again blindly.
-            return self._after_ambiguous_answer(record, action, entry, before, error)
-        record.task = after
-        self._sent.discard(key)
-        record.needs_read = True
-        wait = error.retry_after or 0
-        record.not_before = now + datetime.timedelta(seconds=wait)
-        self._progress('task %s: OCP did not take the %s%s (HTTP %s); deciding again%s'
-                       % (record.task_id, action.action, target_label(action), error.status,
-                          ' in %gs as it asked' % (wait,) if wait else ' later'))
-        return False
-
-    def _after_ambiguous_answer(self, record, action, entry, before, error):
-        """The POST may or may not have taken effect: read and tell, never send again."""
-        entry['note'] = 'the answer was lost (%s)' % (error,)
-        try:
-            after = self.api.get_task(record.task_id)
-        except OcpError as read_error:
-            if not read_error.transient:
-                raise
-            entry['result'] = POSSIBLY_APPLIED
-            record.actions.append(entry)
-            record.unconfirmed.append((entry, action, before))
-            record.needs_read = True
-            self._progress('task %s: the answer to the %s%s was lost and OCP cannot be read (%s); it counts as '
-                           'possibly applied until OCP shows' % (record.task_id, action.action,
-                                                                 target_label(action), read_error))
-            return True
-        record.actions.append(entry)
-        return self.settle(record, entry, action, before, after)
-
     def settle(self, record, entry, action, before, after):
         """Say whether an action whose answer was lost took effect, from a read made after it."""
         record.task = after
         record.needs_read = True
-        if _effect_shown(action, before, after):
+        if action_took_effect(action.action, before, after, sent_on_subtask(action)):
             entry.update(result=SENT, note='%s, but OCP carried it out' % (entry.get('note') or 'the answer was lost',))
             self._progress('task %s: the answer to the %s%s was lost, but OCP carried it out'
                            % (record.task_id, action.action, target_label(action)))

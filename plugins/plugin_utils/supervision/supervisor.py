@@ -14,10 +14,12 @@ One poll round:
 
 - With few tasks left, each is read in detail. With more, the list of unfinished tasks (every
   page) replaces them, and a task is read in detail only when its list entry calls for a
-  decision: it left the list (it finished: the list does not show the task's operation, which
-  tells a success from a rollback), it shows a FAILED subtask, or a newly RUNNING subtask a
-  cancel rule may watch. So a round costs the list plus one read per task that finished or failed
-  since the previous round, whatever the number of tasks waited for.
+  decision (task_list/entries.py read_reason, the way the event source watches too): it left the
+  list (it finished: the list does not show the task's operation, which tells a success from a
+  rollback), it shows a FAILED subtask, or a RUNNING subtask a cancel rule may watch runs a run
+  whose start the supervision does not know. reading.py's SUPERVISION_WATCHING says how this
+  differs from the event source, and why. So a round costs the list plus one read per task that
+  finished or failed since the previous round, whatever the number of tasks waited for.
 - A task that needs a decision gets its evidence read (evidence.py, reading.py), and
   ``policy.decide`` says what to do. Due actions go to the Sender, which re-reads the task right
   before each POST and sends only what OCP still calls for.
@@ -58,7 +60,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy i
     running_subtasks_cancel_rules_watch,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import Reader
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.records import Outage, TaskRecord, list_fingerprint
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.records import Outage, TaskRecord
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import (
     final_line,
     progress_line,
@@ -66,9 +68,8 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reportin
     task_result,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import Sender, describe
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import entry_fingerprint
 
-# With this many unfinished tasks or more, one list query per round is cheaper than a read each.
-LIST_QUERY_MIN_TASKS = 4
 # At the deadline, tasks that timed out are read once more (up to this many) to report what still runs.
 FINAL_READS_MAX = 50
 
@@ -97,6 +98,7 @@ class Supervisor(object):
         self._now = now
         self._progress = progress or (lambda line: None)
         self.reader = reader or Reader(api, policy)
+        self.task_list = self.reader.task_list
         self.sender = Sender(api, self._progress, diff=diff)
         self._records = []
         self._has_cancel_rules = any(rule.action == CANCEL_ACTION for rule in policy.rules)
@@ -205,7 +207,7 @@ class Supervisor(object):
     def _round(self):
         """One poll round; (whether an action was sent, whether any task changed)."""
         unfinished = [record for record in self._records if not record.finished]
-        if len(unfinished) >= LIST_QUERY_MIN_TASKS:
+        if self.task_list.lists_instead_of_reading(len(unfinished)):
             changed = self._mark_changed_from_list(unfinished)
         else:
             changed = False
@@ -216,9 +218,9 @@ class Supervisor(object):
                    if record.needs_read or (record.next_due() is not None and record.next_due() <= now)]
         # Every read first, then the decisions: max_actions must know all earlier actions in round one.
         for record in to_read:
-            before = list_fingerprint(record.latest) if record.latest else None
+            before = entry_fingerprint(record.latest) if record.latest else None
             self._read(record)
-            changed = changed or (record.task is not None and list_fingerprint(record.task) != before)
+            changed = changed or (record.task is not None and entry_fingerprint(record.task) != before)
         for record in to_read:
             if not record.finished and record.task.get('status') != 'SUCCESSFUL':
                 self._gather_evidence(record)
@@ -251,11 +253,11 @@ class Supervisor(object):
         changed = False
         for record in unfinished:
             entry = by_id.get(record.task_id)
-            fingerprint = None if entry is None else list_fingerprint(entry)
+            fingerprint = None if entry is None else entry_fingerprint(entry)
             if fingerprint != record.fingerprint or record.fingerprint is None:
                 changed = changed or record.fingerprint is not None
                 # Missing from the list: finished (or gone); either way a read tells.
-                if entry is None or self._entry_calls_for_a_read(record, entry):
+                if self._entry_calls_for_a_read(record, entry):
                     record.needs_read = True
             if entry is not None:
                 record.listed = entry
@@ -265,18 +267,20 @@ class Supervisor(object):
         return changed
 
     def _entry_calls_for_a_read(self, record, entry):
-        subtasks = entry.get('subtasks') or []
-        if entry.get('status') != 'RUNNING' or any(s.get('status') == 'FAILED' for s in subtasks):
-            return True  # a decision may be due
-        if self.policy.max_actions is not None and record.task is None and any(
-                s.get('operation') not in (None, 'EXECUTE') for s in subtasks):
-            return True  # earlier actions count against max_actions: the log of each says how many
-        if self._has_cancel_rules:
-            # A cancel limit counts from the run's start, which only a read shows.
-            watched = set(running_subtasks_cancel_rules_watch(self.policy, entry))
-            known = set(s.get('id') for s in (record.task or {}).get('subtasks') or [] if s.get('status') == 'RUNNING')
-            return bool(watched - known)
-        return False
+        """Whether the task's list entry (None: it left the list) calls for a read (task_list/entries.py)."""
+        watched, known = {}, {}
+        if self._has_cancel_rules and entry is not None:
+            # A cancel limit counts from the run's start, which only a read shows. Runs are told
+            # apart by subtask alone (no operation): a subtask that runs again keeps the first
+            # run's startTime, so its limit, counted from there, is an early bound; when it passes
+            # the task is read anyway (next_cancel_check) and the log says when this run started.
+            watched = dict((subtask_id, None) for subtask_id in running_subtasks_cancel_rules_watch(self.policy, entry))
+            known = dict((s.get('id'), None) for s in (record.task or {}).get('subtasks') or []
+                         if s.get('status') == 'RUNNING')
+        # Earlier actions count against max_actions: the log of each says how many.
+        history = self.policy.max_actions is not None and record.task is None
+        return self.task_list.why_read(entry, record.fingerprint, history=history, watched=watched,
+                                       known=known) is not None
 
     # ------------------------------------------------------------ deciding and acting
 

@@ -17,7 +17,8 @@ Keys (``<task id>`` first, so a task's keys go with it):
 - ``<task>:<subtask>:run<n>:FAILED``: run ``n`` of the subtask failed; ``n`` counts the separator
   lines of its log, which, unlike ``runTime``, grows on every kind of retry. A log without
   separators gives ``at<finishTime>`` instead of ``run<n>``;
-- ``<task>:<subtask>:since<startTime>:RUNNING_LONG``: that run of the subtask passed its limit;
+- ``<task>:<subtask>:since<start>:RUNNING_LONG``: that run of the subtask passed its limit; a first
+  run starts at the subtask's ``startTime``, a later one as its log's separator says;
 - ``<task>:FAILED:<finishTime>``: the task failed (again, after a retry: another finishTime);
 - ``<task>:SUCCEEDED``, ``<task>:ROLLED_BACK``: final states, once each.
 
@@ -35,12 +36,21 @@ import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import (
+    SubtaskRuns,
     failure_lines,
     failure_reason,
     subtask_runs,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
-from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, SUCCEEDED
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import (
+    NEW_FAILURE,
+    entry_fingerprint,
+    finished_outcome,
+    log_settled,
+    log_view,
+    read_reason,
+)
 
 # The event types, the value of ``event.ocp.type`` in a rulebook.
 TASK_STARTED = 'task_started'
@@ -56,8 +66,9 @@ EVENT_ROOT = 'ocp'
 
 # Operations after which a subtask that looks fine may have failed on the way.
 _OPERATIONS_AFTER_A_FAILURE = AFTER_A_FIRST_RUN_OPERATIONS
-# Subtask states in which a run has ended; in the others a later read sees more.
-_RUN_ENDED = frozenset(['FAILED', 'SUCCESSFUL', 'PENDING'])
+# Which failures in a changed list entry call for a read (task_list/listing.py Watching): the
+# source tells each failed run once, so only a failure the entry did not show before is news.
+EVENT_SOURCE_FAILURES = NEW_FAILURE
 _IPV4 = re.compile(r'(?<![0-9.])((?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3})'
                    r'(?![0-9.])')
 _HOST_WORD = re.compile(r'\bhost\s+([A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+|[0-9A-Fa-f]*:[0-9A-Fa-f:]+)')
@@ -100,10 +111,12 @@ class EventContext(collections.namedtuple('EventContext', [
 class TaskMemory:
     """What the source remembers of one task between polls (and, in the checkpoint, restarts).
 
-    - ``listed``: the task's list entry in short (``compact_entry``), to tell what changed;
+    - ``listed``: the task's list entry in short (task_list/entries.py ``entry_fingerprint``), to
+      tell what changed;
     - ``summary``: the task fields events carry (name, cluster, tenant, type...);
-    - ``subtasks``: per subtask id (text), the ``view`` (status, operation, finishTime) of the
-      last read whose log was looked at, and ``reason``, why its last failed run failed;
+    - ``subtasks``: per subtask id (text), the ``view`` (task_list/entries.py ``log_view``: status,
+      operation, finishTime) of the last read whose log was looked at, and ``reason``, why its last
+      failed run failed;
     - ``watches``: running subtasks a ``running_long`` limit applies to: when the run started;
     - ``keys``: the keys of the events put (or passed over as history);
     - ``finished``: the task ended for good (SUCCESSFUL, whether executed or rolled back);
@@ -142,16 +155,6 @@ class TaskMemory:
 
 # ---------------------------------------------------------------- list entries
 
-def compact_entry(entry):
-    """What a list entry shows that matters for events, JSON-ready: status, start and finish
-    times, and each subtask's (status, operation). Equal for two entries of an unchanged task."""
-    subtasks = {}
-    for subtask in entry.get('subtasks') or []:
-        subtasks['%s' % subtask.get('id')] = [subtask.get('status'), subtask.get('operation')]
-    return dict(status=entry.get('status'), start=entry.get('startTime'), finish=entry.get('finishTime'),
-                subtasks=subtasks)
-
-
 def watch_limit(rules, subtask_name):
     """The ``(index, pattern, seconds)`` of the first running_long rule naming the subtask, or None."""
     for index, (pattern, seconds) in enumerate(rules or ()):
@@ -172,35 +175,14 @@ def watched_running(entry, rules):
 
 def entry_needs_read(entry, memory, rules):
     """Why the task's detail must be read to know its events, or None when its list entry tells
-    enough. A read is worth it only for a decision the entry cannot make: a failure (its run, its
-    log), an end (the list shows no operation, which tells a success from a rollback), a running
-    subtask under a limit (the list shows no start time)."""
-    compact = compact_entry(entry)
-    status = compact['status']
-    if memory is None:
-        if status != 'RUNNING':
-            return 'a task first seen %s' % status
-        if any(state == 'FAILED' or operation in _OPERATIONS_AFTER_A_FAILURE
-               for state, operation in compact['subtasks'].values()):
-            return 'a new task with a failure behind it'
-    else:
-        if memory.needs_read or memory.listed is None:
-            return 'left half-read by an interrupted poll'
-        if compact == memory.listed:
-            return None
-        if status != memory.listed.get('status') and status != 'RUNNING':
-            return 'now %s' % status
-        if compact.get('finish') != memory.listed.get('finish') and status == 'FAILED':
-            return 'failed again'
-        before = memory.listed.get('subtasks') or {}
-        for subtask_id, state in compact['subtasks'].items():
-            if state[0] == 'FAILED' and before.get(subtask_id) != state:
-                return 'subtask %s failed' % subtask_id
-    known = (memory.watches if memory is not None else {})
-    for subtask_id, operation in watched_running(entry, rules).items():
-        if subtask_id not in known or known[subtask_id].get('operation') != operation:
-            return 'subtask %s runs under a limit' % subtask_id
-    return None
+    enough: the rule the supervision watches the list by too (task_list/entries.py read_reason),
+    with the source's EVENT_SOURCE_FAILURES. A task never seen calls for a read when runs behind
+    it may hide a failure; a poll stopped half-way leaves its tasks to be read again."""
+    if memory is not None and (memory.needs_read or memory.listed is None):
+        return 'left half-read by an interrupted poll'
+    known = dict((subtask_id, watch.get('operation')) for subtask_id, watch in (memory.watches if memory else {}).items())
+    return read_reason(entry, memory.listed if memory is not None else None, EVENT_SOURCE_FAILURES,
+                       history=memory is None, watched=watched_running(entry, rules), known=known)
 
 
 # ---------------------------------------------------------------- payloads
@@ -275,29 +257,20 @@ class _Collector:
         self.events.append(TaskEvent(key, self.task_id, payload))
 
 
-def clean_success(entry):
-    """Whether a list entry shows a task that ended SUCCESSFUL by executing every subtask once:
-    all subtasks SUCCESSFUL under EXECUTE. Nothing can have failed on the way (a retry, skip or
-    cancel leaves its operation), and it is no rollback (that leaves subtasks PENDING), so the
-    entry alone tells the end, without a read."""
-    subtasks = entry.get('subtasks') or []
-    return entry.get('status') == 'SUCCESSFUL' and bool(subtasks) and all(
-        subtask.get('status') == 'SUCCESSFUL' and subtask.get('operation') == 'EXECUTE' for subtask in subtasks)
-
-
 def events_from_entry(entry, memory, context):
     """The events a list entry gives without a read, and the task's memory: task_started for a
-    task never seen, task_succeeded for a clean success (see clean_success). Only call it for an
-    entry that entry_needs_read passed, or a clean success."""
+    task never seen, task_succeeded for an entry whose outcome it tells by itself
+    (task_list/entries.py finished_outcome: a clean success). Only call it for an entry that
+    entry_needs_read passed, or one whose outcome it tells."""
     memory = memory.copy() if memory is not None else TaskMemory()
     memory.summary = task_summary(entry, memory.summary)
-    memory.listed = compact_entry(entry)
+    memory.listed = entry_fingerprint(entry)
     task_id = entry.get('id')
     collector = _Collector(task_id, memory, context)
     # Every task the source knows has this key (told, or taken as history): offered, it is news
     # only for a task never seen.
     collector.offer('%s:started' % task_id, TASK_STARTED, entry.get('startTime'), task=memory.summary)
-    if clean_success(entry):
+    if finished_outcome(entry) == SUCCEEDED:
         memory.summary['operation'] = 'EXECUTE'
         collector.offer('%s:SUCCEEDED' % task_id, TASK_SUCCEEDED, entry.get('finishTime'), task=memory.summary)
         memory.finished = True
@@ -305,22 +278,38 @@ def events_from_entry(entry, memory, context):
     return collector.events, memory
 
 
-def subtasks_needing_logs(task, memory):
-    """Ids of the subtasks of a detail read whose logs may show a failed run not yet accounted for:
-    a run has ended (FAILED, SUCCESSFUL, or PENDING after a rollback), the subtask failed or went
-    through an operation that follows a failure, and it changed since its log was last read."""
+def _run_start_needs_log(subtask, memory, rules):
+    """Whether a RUNNING subtask under a running_long limit runs again (a retry, a cancel's run...)
+    and its watch does not know this run: OCP's ``startTime`` is the first run's
+    (docs/ocp-behaviour.md#task-and-subtask-states, ST-12), so only the log's latest separator says
+    when this run started."""
+    if subtask.get('status') != 'RUNNING' or subtask.get('operation') in (None, 'EXECUTE'):
+        return False
+    if watch_limit(rules, subtask.get('name')) is None:
+        return False
+    known = (memory.watches if memory is not None else {}).get('%s' % subtask.get('id')) or {}
+    return not (known.get('since') and known.get('operation') == subtask.get('operation'))
+
+
+def subtasks_needing_logs(task, memory, rules=()):
+    """Ids of the subtasks of a detail read whose logs the events need: those that may show a failed
+    run not yet accounted for (a run has ended: FAILED, SUCCESSFUL, or PENDING after a rollback; the
+    subtask failed or went through an operation that follows a failure; it changed since its log was
+    last read), and a running subtask under a limit whose run's start only its log shows."""
     known = memory.subtasks if memory is not None else {}
     needed = []
     for subtask in task.get('subtasks') or []:
+        if _run_start_needs_log(subtask, memory, rules):
+            needed.append(subtask.get('id'))
+            continue
         status, operation = subtask.get('status'), subtask.get('operation')
-        if status not in _RUN_ENDED:
+        if not log_settled(subtask):
             continue
         if status == 'PENDING' and operation not in ('ROLLBACK', 'ROLLBACK_SKIP'):
             continue  # it never ran
         if status != 'FAILED' and operation not in _OPERATIONS_AFTER_A_FAILURE:
             continue  # its only run succeeded
-        view = [status, operation, subtask.get('finishTime')]
-        if (known.get('%s' % subtask.get('id')) or {}).get('view') == view:
+        if (known.get('%s' % subtask.get('id')) or {}).get('view') == log_view(subtask):
             continue
         needed.append(subtask.get('id'))
     return needed
@@ -394,14 +383,14 @@ def events_from_read(task, memory, logs, context, rules=(), log_lines=10):
     collector.offer('%s:started' % task_id, TASK_STARTED, task.get('startTime'), task=memory.summary)
     for subtask in task.get('subtasks') or []:
         subtask_id = subtask.get('id')
-        if subtask_id not in logs:
-            continue
+        if subtask_id not in logs or not log_settled(subtask):
+            continue  # a running subtask's log was read for its run's start only
         reason = _failed_runs(collector, task, subtask, logs[subtask_id], log_lines)
         known = memory.subtasks.setdefault('%s' % subtask_id, {})
-        known['view'] = [subtask.get('status'), subtask.get('operation'), subtask.get('finishTime')]
+        known['view'] = log_view(subtask)
         if reason is not None:
             known['reason'] = reason
-    memory.watches = _watches_from_read(task, memory.watches, rules)
+    memory.watches = _watches_from_read(task, memory.watches, rules, logs)
     status = task.get('status')
     if status == 'FAILED':
         collector.offer('%s:FAILED:%s' % (task_id, task.get('finishTime') or ''), TASK_FAILED,
@@ -417,7 +406,19 @@ def events_from_read(task, memory, logs, context, rules=(), log_lines=10):
     return collector.events, memory
 
 
-def _watches_from_read(task, watches, rules):
+def _run_started(subtask, earlier, logs):
+    """When the subtask's current run started: a first run at its ``startTime``; a later run as its
+    log's latest separator says (ST-12), or as the watch of the same run already knew."""
+    operation = subtask.get('operation')
+    if operation not in (None, 'EXECUTE'):
+        if subtask.get('id') in logs:
+            return SubtaskRuns(logs[subtask.get('id')]).latest_started or subtask.get('startTime')
+        if earlier.get('operation') == operation and earlier.get('since'):
+            return earlier['since']
+    return subtask.get('startTime') or earlier.get('since')
+
+
+def _watches_from_read(task, watches, rules, logs=None):
     kept = {}
     for subtask in task.get('subtasks') or []:
         if subtask.get('status') != 'RUNNING':
@@ -427,7 +428,7 @@ def _watches_from_read(task, watches, rules):
             continue
         subtask_id = '%s' % subtask.get('id')
         earlier = watches.get(subtask_id) or {}
-        since = subtask.get('startTime') or earlier.get('since')
+        since = _run_started(subtask, earlier, logs or {})
         kept[subtask_id] = dict(since=since, operation=subtask.get('operation'), rule=limit[0], pattern=limit[1],
                                 seconds=limit[2], name=subtask.get('name'), description=subtask.get('description'))
     return kept
@@ -436,7 +437,7 @@ def _watches_from_read(task, watches, rules):
 def update_from_entry(entry, memory, rules):
     """The memory of a task whose list entry changed in a way that needs no read."""
     memory = memory.copy()
-    memory.listed = compact_entry(entry)
+    memory.listed = entry_fingerprint(entry)
     memory.summary = task_summary(entry, memory.summary)
     running = watched_running(entry, rules)
     memory.watches = dict((subtask_id, watch) for subtask_id, watch in memory.watches.items()

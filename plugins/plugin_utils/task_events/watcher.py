@@ -16,9 +16,11 @@ A poll:
 - when tasks left that list (they ended), asks one more list query, of the SUCCESSFUL tasks that
   ended last: an entry showing every subtask SUCCESSFUL under EXECUTE tells a clean success, with
   no read (the list shows no operation, so a rollback or a success after a retry needs one);
-- reads in detail only a task whose entry needs it (task_events.entry_needs_read: it failed, it
-  ended other than cleanly, it runs a subtask under a ``running_long`` limit) and, once per run,
-  the log of a subtask that failed or went through a retry, skip, cancel or rollback;
+- reads in detail only a task whose entry needs it (events.entry_needs_read, the rule the
+  supervision watches the list by too, task_list/entries.py: it failed, it ended other than
+  cleanly, it runs a subtask under a ``running_long`` limit) and, once per run, the log of a
+  subtask that failed or went through a retry, skip, cancel or rollback, or that runs again under
+  a limit (only its log says when that run started);
 - returns a PollPlan: the events, the memory to keep once they are put, and the pause before
   the next poll. Nothing is changed until ``commit``, so a poll interrupted while its events are
   put (the source stopped) keeps what it put, and the next start reads again what it had not.
@@ -43,7 +45,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff impor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpApiError,
     OcpAuthenticationError,
-    OcpBadRequestError,
     OcpClientError,
     OcpConnectionError,
     OcpNotFoundError,
@@ -51,10 +52,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpUnexpectedResponseError,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
+    EVENT_SOURCE_FAILURES,
     EventContext,
     TaskMemory,
-    clean_success,
-    compact_entry,
     entry_needs_read,
     events_from_entry,
     events_from_read,
@@ -67,15 +67,26 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events i
     watched_running,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time, utc_now
-from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE
-
-ACTIVE_STATUSES = ['RUNNING', 'FAILED']
-# A sweep usually finds a handful of new tasks: small pages keep its answer small.
-SWEEP_PAGE_SIZE = 100
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import entry_fingerprint, finished_outcome
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.listing import TaskList, Watching
 # Backoff after failed polls doubles from the poll interval; a Retry-After beyond this is not honoured
 # as such (an answer asking for hours is more likely a mistake than a plan).
 BACKOFF_FACTOR = 2.0
 RETRY_AFTER_CEILING = 3600.0
+
+
+def event_source_watching(options):
+    """How the source watches the task list (task_list/listing.py Watching), and why."""
+    return Watching(
+        # It watches every task OCP has (within its filters), which only the list names.
+        detail_below=0,
+        # A task that starts and ends between two polls is never on the list of unfinished tasks:
+        # every sweep_every polls, a sweep of every status finds it.
+        sweep_every=options.sweep_every,
+        # Tasks that left the list come in one more query, of the tasks that ended last: an entry
+        # that tells the outcome by itself (a clean success) needs no read.
+        ended_from_list=True,
+        failures=EVENT_SOURCE_FAILURES)
 
 
 class WatchState:
@@ -175,15 +186,16 @@ class TaskEventWatcher:
         self._clock = clock
         self._random = random
         self.dirty = False
-        # Whether OCP sorts the task list by finishTime (see _recently_ended).
-        self._ended_query_works = True
+        self.task_list = TaskList(api, event_source_watching(options), filters=options.filters)
 
     # ------------------------------------------------------------ polling
 
     def poll(self):
         plan = PollPlan()
+        queries = self.task_list.queries
         try:
             self._poll(plan)
+            plan.list_queries = self.task_list.queries - queries
         except OcpClientError as error:
             plan.events, plan.updates, plan.fatal = [], {}, 'the source stopped: %s' % error
             return plan
@@ -223,54 +235,6 @@ class TaskEventWatcher:
     def _observed_at(self):
         return self._server_time() or self._now().isoformat()
 
-    def _list_active(self, plan):
-        filters = dict(self.options.filters, status=ACTIVE_STATUSES)
-        entries = {}
-        for tasks, _page_info in self._api.pages(filters, sort='id,desc'):
-            plan.list_queries += 1
-            for task in tasks:
-                entries.setdefault(task.get('id'), task)
-        return entries
-
-    def _newest_id(self, plan):
-        plan.list_queries += 1
-        tasks, _page = self._api.list_tasks(self.options.filters, page=1, size=1, sort='id,desc')
-        return max([task.get('id') for task in tasks] or [0])
-
-    def _sweep(self, plan, watermark):
-        """Tasks newer than ``watermark``, of any status, and the newest id seen."""
-        found, newest = {}, watermark
-        for tasks, _page_info in self._api.pages(self.options.filters, size=SWEEP_PAGE_SIZE, sort='id,desc'):
-            plan.list_queries += 1
-            reached = False
-            for task in tasks:
-                task_id = task.get('id')
-                if task_id <= watermark:
-                    reached = True
-                    continue
-                newest = max(newest, task_id)
-                found.setdefault(task_id, task)
-            if reached:
-                break
-        return found, newest
-
-    def _recently_ended(self, plan, task_ids):
-        """The list entries of the tasks in ``task_ids`` that OCP shows SUCCESSFUL among its most
-        recently finished: one list query instead of a read each. An OCP that refuses the sort
-        is not asked again; a task not in the page is read."""
-        if not self._ended_query_works:
-            return {}
-        filters = dict(self.options.filters, status=['SUCCESSFUL'])
-        size = min(MAX_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
-        plan.list_queries += 1
-        try:
-            tasks, _page = self._api.list_tasks(filters, page=1, size=size, sort='finishTime,desc')
-        except OcpBadRequestError:
-            self._ended_query_works = False
-            return {}
-        wanted = set(task_ids)
-        return dict((task.get('id'), task) for task in tasks if task.get('id') in wanted)
-
     def _read(self, plan, task_id, memory):
         """The task's detail and the logs events_from_read needs; None when OCP no longer has it."""
         plan.reads += 1
@@ -279,7 +243,7 @@ class TaskEventWatcher:
         except OcpNotFoundError:
             return None, None
         logs = {}
-        for subtask_id in subtasks_needing_logs(task, memory):
+        for subtask_id in subtasks_needing_logs(task, memory, self.options.running_long):
             plan.log_reads += 1
             logs[subtask_id] = self._api.get_subtask_log(task_id, subtask_id)
         return task, logs
@@ -287,9 +251,9 @@ class TaskEventWatcher:
     def _poll(self, plan):
         state, options = self.state, self.options
         first = state.watch_start is None
-        sweeping = options.sweep_every > 0
+        sweeping = self.task_list.watching.sweep_every > 0
         catch_up = not first and (state.restored or state.outage is not None)
-        active = self._list_active(plan)
+        active = self.task_list.unfinished()
         observed_at = self._observed_at()
         if first:
             plan.watch_start = observed_at
@@ -301,9 +265,9 @@ class TaskEventWatcher:
                                                state.consecutive_failures))
         watermark, swept = state.watermark, {}
         if sweeping and (first or watermark is None):
-            watermark = self._newest_id(plan)
-        elif sweeping and (catch_up or state.polls_since_sweep + 1 >= options.sweep_every):
-            swept, watermark = self._sweep(plan, watermark)
+            watermark = self.task_list.newest_id()
+        elif sweeping and (catch_up or state.polls_since_sweep + 1 >= self.task_list.watching.sweep_every):
+            swept, watermark = self.task_list.sweep(watermark)
             plan.swept = True
         plan.watermark = watermark
         rules = options.running_long
@@ -315,7 +279,7 @@ class TaskEventWatcher:
                 # What OCP shows now is the starting point, not news; a half-done earlier first
                 # poll may have left keys, which stay.
                 memory = memory.copy() if memory is not None else TaskMemory()
-                memory.listed, memory.summary = compact_entry(entry), task_summary(entry, memory.summary)
+                memory.listed, memory.summary = entry_fingerprint(entry), task_summary(entry, memory.summary)
                 memory.keys.add('%s:started' % task_id)
                 updates[task_id] = memory
                 if (context.initial and entry.get('status') == 'FAILED') or watched_running(entry, rules):
@@ -324,7 +288,7 @@ class TaskEventWatcher:
                 to_read.append((task_id, entry))
             elif memory is None:
                 task_events[task_id], updates[task_id] = events_from_entry(entry, None, context)
-            elif compact_entry(entry) != memory.listed:
+            elif entry_fingerprint(entry) != memory.listed:
                 updates[task_id] = update_from_entry(entry, memory, rules)
         # Started and ended between two polls: never on the active list.
         ended = dict((task_id, entry) for task_id, entry in swept.items()
@@ -332,11 +296,11 @@ class TaskEventWatcher:
         # Left the active list: ended (or gone). Their last entries come in one more list query.
         left = [task_id for task_id, memory in sorted(state.memory.items())
                 if task_id not in active and not memory.finished]
-        if left and not first:
-            ended.update(self._recently_ended(plan, left))
+        if left and not first and self.task_list.watching.ended_from_list:
+            ended.update(self.task_list.recently_ended(left))
         for task_id in sorted(set(ended) | set(left)):
             entry, memory = ended.get(task_id), state.memory.get(task_id)
-            if entry is not None and clean_success(entry) and (memory is None or not memory.needs_read):
+            if entry is not None and finished_outcome(entry) is not None and (memory is None or not memory.needs_read):
                 task_events[task_id], updates[task_id] = events_from_entry(entry, memory, context)
             else:
                 to_read.append((task_id, entry))
@@ -348,7 +312,7 @@ class TaskEventWatcher:
                 updates[task_id] = None
                 continue
             events, memory = events_from_read(task, memory, logs, context, rules, options.log_lines)
-            memory.listed = compact_entry(entry if entry is not None else task)
+            memory.listed = entry_fingerprint(entry if entry is not None else task)
             task_events[task_id] = task_events.get(task_id, []) + events
             updates[task_id] = memory
 

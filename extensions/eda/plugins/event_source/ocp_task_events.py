@@ -68,8 +68,9 @@ options:
     description:
       - Watch only the tasks these OCP list filters select (a mapping of filter to value).
       # BEGIN task filters: written by `make docs` from plugins/module_utils/tasks/filters.py
-      - The filters are those of the task_supervisor role's C(task_supervisor_filter) but C(status):
-        C(name), C(type) (C(MANUAL), C(SYS_ONECE), C(SCHEDULED), C(SYS_SCHEDULED)), C(cluster_name), C(cluster_id), C(tenant_name), C(tenant_id), C(host_id).
+      - The filters are those of the task_supervisor role's C(task_supervisor_filter) but C(status), that is C(name),
+        C(type) (C(MANUAL), C(SYS_ONECE), C(SCHEDULED), C(SYS_SCHEDULED)), C(cluster_name), C(cluster_id),
+        C(tenant_name), C(tenant_id), C(host_id).
       # END task filters
     type: dict
   running_long:

@@ -266,7 +266,7 @@ def test_invalid_settings_are_refused(timeout, sleep, max_sleep, complaint):
 
 # --- failure reports ---
 
-def test_failed_subtasks_come_in_series_order():
+def test_failed_subtasks_come_in_execution_order_series_breaking_ties():
     without_series = subtask(7, 'FAILED')
     del without_series['seriesId']
     snapshot = task('FAILED', subtasks=[

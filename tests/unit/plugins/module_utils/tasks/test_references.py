@@ -74,6 +74,32 @@ def test_what_counts_as_a_task(value, expected):
     assert is_task(value) is expected
 
 
+# OCP's documented reply to a cluster upgrade (oceanbase/ocp-doc V4.2.2,
+# 450.cluster-information/700.upgrade-an-ob-cluster.md, abridged): the subtasks under ``tasks``, no
+# ``subtasks`` and no ``taskDefinitionId`` (docs/ocp-behaviour.md#calls-that-start-tasks).
+UPGRADE_REPLY = {
+    'cluster': {'id': 22, 'name': 'terran', 'obClusterId': 1},
+    'creator': {'id': 100, 'name': 'admin'},
+    'id': 108368, 'name': 'Submit upgrade OB cluster dag', 'startTime': '2021-03-02T12:04:48.487+08:00',
+    'status': 'RUNNING',
+    'tasks': [
+        {'description': 'Update OB cluster status', 'downstreams': [], 'id': 130229, 'name': 'Update OB cluster status',
+         'operation': 'EXECUTE', 'status': 'PENDING', 'upstreams': [130230]},
+        {'description': 'Start node', 'downstreams': [130232], 'id': 130231, 'name': 'Start node',
+         'operation': 'EXECUTE', 'status': 'RUNNING', 'upstreams': []},
+    ],
+}
+
+
+def test_the_documented_upgrade_reply_is_a_task():
+    assert is_task(UPGRADE_REPLY) is True
+    assert task_ids_in_answer(UPGRADE_REPLY) == [108368]
+    # Its subtasks are no tasks; a status and a list of something else make none either.
+    assert task_ids_in_answer(UPGRADE_REPLY['tasks']) == []
+    assert is_task({'id': 1, 'status': 'RUNNING', 'tasks': [{'id': 2}]}) is False
+    assert is_task({'id': 1, 'tasks': UPGRADE_REPLY['tasks']}) is False
+
+
 @pytest.mark.parametrize('data, expected', [
     # create tenant, upgrade, take over: the task itself, plus fields about what it creates
     (dict(TASK, tenantId=1004, clusterId=1), [2001]),

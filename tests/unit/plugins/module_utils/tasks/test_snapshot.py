@@ -62,10 +62,30 @@ class TestLongs:
 
 
 class TestOrder:
-    def test_subtasks_in_series_then_id_order(self):
+    def test_subtasks_free_to_run_together_come_in_series_then_id_order(self):
         result = normalize_task(task("RUNNING", subtasks=[
             subtask(30, 2), subtask(12, 1), subtask(11, 1), subtask(5, None), subtask(40, 10)]))
         assert [sub["id"] for sub in result["subtasks"]] == [11, 12, 30, 40, 5]
+
+    def test_subtasks_run_after_their_upstreams_whatever_their_series_id(self):
+        """OCP's own task-detail sample (every branch of its docs): the chain Prepare -> Uninstall ->
+        Install -> Finish has seriesId 3, 2, 0, 1 (docs/ocp-behaviour.md, ST-5)."""
+        chain = [dict(subtask(13000336, 0), name="Install", upstreams=[13000333]),
+                 dict(subtask(13000334, 1), name="Finish", upstreams=["13000336"]),
+                 dict(subtask(13000335, 3), name="Prepare", upstreams=[]),
+                 dict(subtask(13000333, 2), name="Uninstall", upstreams=[13000335])]
+        result = normalize_task(task("RUNNING", subtasks=chain))
+        assert [sub["name"] for sub in result["subtasks"]] == ["Prepare", "Uninstall", "Install", "Finish"]
+
+    def test_parallel_branches_follow_the_step_they_wait_for(self):
+        subtasks = [dict(subtask(4, 1), upstreams=[2, 3]), dict(subtask(2, 9), upstreams=[1]),
+                    dict(subtask(3, 0), upstreams=[1]), dict(subtask(1, 5), upstreams=[])]
+        assert [sub["id"] for sub in normalize_task(task("RUNNING", subtasks=subtasks))["subtasks"]] == [1, 3, 2, 4]
+
+    def test_a_cycle_or_an_unknown_upstream_loses_no_subtask(self):
+        subtasks = [dict(subtask(1, 1), upstreams=[2]), dict(subtask(2, 2), upstreams=[1]),
+                    dict(subtask(3, 3), upstreams=[99]), dict(subtask(4, 0), upstreams=[3])]
+        assert [sub["id"] for sub in normalize_task(task("RUNNING", subtasks=subtasks))["subtasks"]] == [3, 4, 1, 2]
 
     def test_input_is_not_modified(self):
         original = task("FAILED", subtasks=[subtask(2, 2, "FAILED", paralleIdx=-1), subtask(1, 1)])

@@ -80,3 +80,56 @@ def test_attempts_rollbacks_and_cancels_are_counted_by_the_separators():
     assert runs.latest_run_lines() == ['undo', 'Cancel subtask, id=12']
     assert runs.key == (4, '2024-01-08T10:31:00+08:00')
     assert not SubtaskRuns('plain line').known and SubtaskRuns('plain line').latest_run_lines() == ['plain line']
+
+
+# OCP's own sample of a subtask log (oceanbase/ocp-doc, every branch, TM/500.query-subtask-instance-logs.md;
+# docs/ocp-behaviour.md LOG-2 to LOG-4), the lines between the first and the last left out.
+OCP_SAMPLE = (
+    "############{EXECUTE}{2021-08-25T15:09:32.697+08:00}############\n"
+    "2021-08-25 15:09:32.716  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Run subtask, id=13000335, context=Context(parallelIdx=-1, "
+    "stringMap={prohibit_rollback=false, host_id=3000002}, listMap={}), executor=xxx.xxx.xxx.xxx\n\n"
+    "2021-08-25 15:09:32.726  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "a.o.s.t.b.h.PrepareReinstallOcpAgentTask : [PrepareReinstallOcpAgentTask] begin\n\n"
+    "2021-08-25 15:09:33.073  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Set state for subtask: 13000335, current state: RUNNING, "
+    "new state: SUCCESSFUL\n")
+# The same layout for a run that failed and the retry after it (built here: OCP's docs show no failed run).
+OCP_FAILED_THEN_RETRIED = (
+    "############{EXECUTE}{2021-08-25T15:09:32.697+08:00}############\n"
+    "2021-08-25 15:09:32.716  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Run subtask, id=13000335, context=Context(parallelIdx=-1)\n\n"
+    "2021-08-25 15:09:32.901 ERROR 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "c.a.o.s.t.b.t.CreateResourcePoolTask     : ERROR 4733 (HY000): zone 'zone1' resource not enough\n\n"
+    "2021-08-25 15:09:33.073  INFO 57200 --- [pool-subtask-executor-thread-32,8ae3dcf2e4374658,d286cf9d6de4] "
+    "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Set state for subtask: 13000335, current state: RUNNING, "
+    "new state: FAILED\n"
+    "############{RETRY}{2021-08-25T15:12:00.1+08:00}############\n"
+    "2021-08-25 15:12:00.113  WARN 57200 --- [pool-subtask-executor-thread-7,aa00dcf2e4374658,aa00cf9d6de4] "
+    "c.a.o.s.t.b.t.CreateResourcePoolTask     : unit config changed\n\n"
+    "2021-08-25 15:12:01.073  INFO 57200 --- [pool-subtask-executor-thread-7,aa00dcf2e4374658,aa00cf9d6de4] "
+    "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Set state for subtask: 13000335, current state: RUNNING, "
+    "new state: SUCCESSFUL\n")
+
+
+def test_ocps_documented_log_is_one_successful_run():
+    [run] = subtask_runs(OCP_SAMPLE)
+    assert (run.operation, run.started, run.failed) == ('EXECUTE', '2021-08-25T15:09:32.697+08:00', False)
+    assert run.states == [('EXECUTE', 'SUCCESSFUL')]
+
+
+def test_ocps_state_line_inside_a_log_line_tells_a_failed_run_under_the_runs_operation():
+    runs = subtask_runs(OCP_FAILED_THEN_RETRIED)
+    assert [(run.operation, run.failed, run.failed_operation) for run in runs] == [
+        ('EXECUTE', True, 'EXECUTE'), ('RETRY', False, None)]
+    assert failure_reason(runs[0]) == "ERROR 4733 (HY000): zone 'zone1' resource not enough"
+    # The bookkeeping (the state line) and the blank lines between entries are no reason.
+    assert [line.split(' : ')[-1] for line in failure_lines(runs[0], 10)] == [
+        'Run subtask, id=13000335, context=Context(parallelIdx=-1)',
+        "ERROR 4733 (HY000): zone 'zone1' resource not enough"]
+
+
+def test_a_padded_level_is_a_level():
+    """Spring right-aligns the level in 5 characters: "  INFO", " WARN", "ERROR"."""
+    run = subtask_runs(OCP_FAILED_THEN_RETRIED)[1]
+    assert failure_reason(run) == 'unit config changed'

@@ -38,6 +38,14 @@ def test_list_tasks_sends_filters_under_ocp_names(api, mocked):
     assert tasks[0]["failed_subtasks"][0]["parallelIdx"] == -1
 
 
+def test_the_cluster_name_goes_under_both_spellings_so_it_filters_whichever_ocp_reads(api, mocked):
+    """OCP's docs spell the parameter cluterName; which one the server reads is nowhere written, and
+    a parameter it does not read is ignored (docs/ocp-behaviour.md, LIST-2, LIST-3)."""
+    mocked.get(TASKS, json=envelope({"contents": [], "page": {"totalPages": 0}}))
+    api.list_tasks({"cluster_name": "ob cluster"})
+    assert mocked.calls[0].request.url == TASKS + "?clusterName=ob%20cluster&cluterName=ob%20cluster&page=1&size=10"
+
+
 def test_list_tasks_defaults(api, mocked):
     mocked.get(TASKS, json=envelope({"contents": [], "page": {"totalPages": 0}}))
     assert api.list_tasks({}) == ([], {"totalPages": 0})

@@ -12,15 +12,22 @@ import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import evidence_from_runs
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision import policy as policy_module
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import (
+    RULE_ACTION_TABLE,
+    RULE_ACTIONS,
+    SENT_AS_SUBTASK,
+    SENT_AS_TASK,
+    RuleAction,
     decide,
     next_cancel_check,
     parse_policy,
+    rule_action_of,
     subtasks_past_cancel_limits,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns
 
-from fake_ocp import search_in_process  # pylint: disable=import-error
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.plugin_utils.supervision.in_process_search import search_in_process
 
 UTC8 = datetime.timezone(datetime.timedelta(hours=8))
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC8)
@@ -320,3 +327,42 @@ def test_valid_policy_is_parsed_with_defaults():
     retry, cancel = policy.rules
     assert (retry.max_attempts, retry.delay, retry.backoff) == (3, 0, 1)
     assert cancel.running_longer_than == 60.5 and policy.max_actions == 0
+
+
+# ---------------------------------------------------------------- the table of rule actions
+
+def test_the_table_is_where_validation_planning_and_sending_take_the_actions():
+    assert RULE_ACTIONS == ('retry', 'skip', 'rollback', 'cancel', 'fail')
+    for name, entry in RULE_ACTION_TABLE.items():
+        assert entry.name == name
+        assert entry.plan_failed is not None or entry.plan_running is not None
+        assert (entry.sent_as is None) is (name == 'fail')
+    assert RULE_ACTION_TABLE['rollback'].sent_as == SENT_AS_TASK
+    assert [rule_action_of(name).sent_as for name in ('retry', 'skip', 'cancel')] == [SENT_AS_SUBTASK] * 3
+
+
+@pytest.mark.parametrize('row, words', [
+    (dict(name='wait'), 'no way to plan'),
+    (dict(name='reboot', plan_failed=lambda *args: (None, None), sent_as=SENT_AS_SUBTASK), 'not sent as a subtask action'),
+    (dict(name='rollback', plan_failed=lambda *args: (None, None), sent_as=SENT_AS_SUBTASK), 'not sent as a subtask'),
+    (dict(name='fail', plan_failed=lambda *args: (None, None), sent_as=SENT_AS_TASK), 'never sent'),
+    (dict(name='cancel', plan_running=lambda *args: None, sent_as=SENT_AS_SUBTASK, required=('limit',)), 'requires'),
+])
+def test_an_action_without_its_implementation_cannot_be_added(row, words):
+    with pytest.raises(ValueError, match=words):
+        RuleAction(**row)
+
+
+def test_an_action_validates_only_through_its_row_and_plans_by_it(monkeypatch):
+    # A row taken out of the table: rules naming it no longer validate (before, a name in the list
+    # validated and then behaved as fail).
+    table = policy_module.RULE_ACTION_TABLE.copy()
+    del table['skip']
+    monkeypatch.setattr(policy_module, 'RULE_ACTION_TABLE', table)
+    with pytest.raises(OcpClientError, match='key action must be one of'):
+        parse_policy({'rules': [{'action': 'skip'}]})
+    # A row's planner is what plans: a skip row whose planner passes the rule over leaves the
+    # subtask to the next rule.
+    table['skip'] = RuleAction('skip', plan_failed=lambda *args: (None, 'skip passed over'), sent_as=SENT_AS_SUBTASK)
+    actions = plan({'rules': [{'action': 'skip'}, {'action': 'fail', 'name': 'then'}]}, task(subtask(1, 'a')))
+    assert summary(actions) == [('fail', 1, 1)]

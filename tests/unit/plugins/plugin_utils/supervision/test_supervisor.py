@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for the supervisor of ocp_task_wait, on a fake clock against an in-memory OCP (fake_ocp.py).
+"""Unit tests for the supervisor of ocp_task_wait, on a fake clock against the in-memory OCP (tests/unit/fake_ocp.py).
 
 No HTTP and no real sleeps. The same guarantees are proven against the simulator over HTTP in
 tests/integration; here they are quick to break on purpose.
@@ -23,27 +23,27 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpServerError,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import Reader
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import SUPERVISION_WATCHING, Reader
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE as LIST_PAGE_SIZE
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import unsuccessful_message
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import LIST_QUERY_MIN_TASKS, Supervisor
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import Supervisor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import ServerClock
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import default_max_sleep
 
-from fake_ocp import (  # pylint: disable=import-error
+from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import (
     COUNTING,
     START,
     TIMEOUT_ERROR,
     FakeClock,
     FakeOcp,
+    Run,
     fail_on_retry,
-    search_in_process,
     failed_task,
     make_subtask,
     make_task,
-    settle,
     stay_ready,
 )
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.plugin_utils.supervision.in_process_search import search_in_process
 
 RETRY_TIMEOUTS = {'rules': [{'name': 'transient', 'match': {'log': 'ERROR 4012'}, 'action': 'retry',
                              'max_attempts': 3}]}
@@ -188,13 +188,14 @@ def test_rollback_ends_rolled_back():
 class RollbackFails(FakeOcp):
     """Every rollback fails at the pool subtask (as a rollback against a locked metadb does)."""
 
-    def rollback_task(self, task_id):
-        self.calls.append(('rollback', task_id, None))
+    def apply(self, kind, task_id, subtask_id=None):
+        if kind != 'rollback':
+            return FakeOcp.apply(self, kind, task_id, subtask_id)
         task = self.tasks[task_id]
-        task.update(status='FAILED', operation='ROLLBACK')
+        task.update(status='RUNNING', operation='ROLLBACK')
         pool = task['subtasks'][1]
-        pool['_runs'].append(('ROLLBACK', self.clock.stamp(), 'Rollback subtask failed: lock wait timeout'))
-        pool.update(status='FAILED', operation='ROLLBACK', finishTime=self.clock.stamp())
+        self.start_run(pool, 'ROLLBACK')
+        self.end_run(task, pool, 'FAILED', 'Rollback subtask failed: lock wait timeout')
 
 
 def test_a_rollback_that_keeps_failing_ends_the_task_failed_at_once():
@@ -284,9 +285,9 @@ def test_many_running_tasks_cost_one_list_query_per_round_and_no_reads():
     api = FakeOcp(*tasks)
     result, _clock, lines = supervise(api, task_ids=range(1, count + 1), timeout=10, sleep=1, progress_interval=5)
     assert result['summary']['timed_out'] == count
-    assert len(api._calls('list')) == result['rounds']
+    assert len(api.calls_of('list')) == result['rounds']
     # No read while they ran; at the deadline a few are read once, to say what still runs.
-    assert len(api._calls('get')) == 50 and count >= LIST_QUERY_MIN_TASKS
+    assert len(api.calls_of('read')) == 50 and count >= SUPERVISION_WATCHING.detail_below
     assert "task 1 'Create tenant' RUNNING 0/1" in lines[1]
 
 
@@ -297,9 +298,9 @@ def test_more_unfinished_tasks_than_a_page_are_all_read_from_the_list():
     supervisor, _lines = supervisor_for(api, timeout=3, sleep=1)
     supervisor.run(list(range(1, count + 1)))
     # Two pages a round, and no task is read one by one while it runs.
-    assert len(api._calls('list')) == 2 * supervisor.rounds
-    assert api._calls('list')[:2] == [('list', 1), ('list', 2)]
-    assert len(api._calls('get')) <= 50  # only the final reads of the timed-out tasks
+    assert len(api.calls_of('list')) == 2 * supervisor.rounds
+    assert api.calls_of('list')[:2] == [('list', 1), ('list', 2)]
+    assert len(api.calls_of('read')) <= 50  # only the final reads of the timed-out tasks
 
 
 def test_progressing_tasks_among_many_are_not_read_until_they_finish():
@@ -316,12 +317,12 @@ def test_progressing_tasks_among_many_are_not_read_until_they_finish():
                 first['status'], second['status'] = 'SUCCESSFUL', 'RUNNING'
             elif second['status'] == 'RUNNING':
                 second['status'] = 'SUCCESSFUL'
-            settle(task)
+            api.settle(task['id'])
 
     result, _clock, _lines = supervise(api, task_ids=[1, 2, 3, 4, 5], timeout=30, sleeper=sleeper)
     assert result['summary']['succeeded'] == 5
     # One read per task, when it left the list; none while it progressed.
-    assert sorted(api._calls('get')) == [('get', i) for i in range(1, 6)]
+    assert sorted(api.calls_of('read')) == [('read', i) for i in range(1, 6)]
 
 
 def test_a_failure_among_many_tasks_is_read_and_remediated():
@@ -357,7 +358,7 @@ def another_actor_retries_first(api, runs_again_and_fails=False):
     def before_post(kind, task_id, subtask_id):
         api.before_post = None
         api.apply('retry', task_id, subtask_id)
-        subtask = api._subtask(task_id, subtask_id)
+        subtask = api.by_id(task_id, subtask_id)
         if runs_again_and_fails:
             api.end_run(api.tasks[task_id], subtask, 'FAILED', TIMEOUT_ERROR)
         else:
@@ -518,7 +519,7 @@ def test_a_burst_of_errors_mid_wait_is_weather(fault):
         api.clock.sleep(seconds)
         if api.clock.seconds > 20:
             api.tasks[1]['subtasks'][0]['status'] = 'SUCCESSFUL'
-            settle(api.tasks[1])
+            api.settle(1)
 
     result, _clock, lines = supervise(api, sleeper=sleeper, timeout=300, progress_interval=5)
     assert outcomes(result) == ['succeeded']
@@ -531,14 +532,14 @@ def test_retry_after_sets_the_pause_during_an_outage():
     fault = OcpApiError(status=429, message='slow down')
     fault.retry_after = 12
     api = FakeOcp(make_task(1, make_subtask(10, 'Create tenant', status='RUNNING')))
-    api.fail_reads = lambda kind: fault if len(api._calls('get')) == 2 else None
+    api.fail_reads = lambda kind: fault if len(api.calls_of('read')) == 2 else None
     result, clock, _lines = supervise(api, timeout=30)
     assert clock.sleeps[1] >= 12
 
 
 def test_an_outage_until_the_deadline_ends_timed_out_with_the_reason():
     api = FakeOcp(make_task(1, make_subtask(10, 'Create tenant', status='RUNNING')))
-    api.fail_reads = lambda kind: OcpConnectionError('could not connect', 'GET', '/x') if api._calls('get')[1:] else None
+    api.fail_reads = lambda kind: OcpConnectionError('could not connect', 'GET', '/x') if api.calls_of('read')[1:] else None
     result, clock, _lines = supervise(api, timeout=100)
     [task] = result['tasks']
     assert task['outcome'] == 'timed_out' and clock.seconds == pytest.approx(100)
@@ -556,7 +557,7 @@ def test_errors_before_ocp_ever_answered_end_the_wait(fault):
 
 def test_a_401_mid_wait_ends_it():
     api = FakeOcp(make_task(1, make_subtask(10, 'Create tenant', status='RUNNING')))
-    api.fail_reads = lambda kind: OcpAuthenticationError(status=401) if api._calls('get')[1:] else None
+    api.fail_reads = lambda kind: OcpAuthenticationError(status=401) if api.calls_of('read')[1:] else None
     supervisor, _lines = supervisor_for(api)
     with pytest.raises(OcpAuthenticationError):
         supervisor.run([1])
@@ -576,7 +577,7 @@ def test_failed_logs_are_read_once_per_run():
     api = FakeOcp(failed_task(), on_retry=fail_on_retry)
     supervise(api, RETRY_TIMEOUTS)
     # runs 1, 2 and 3 each failed once: one log read each, the report reuses the last.
-    assert len(api._calls('log')) == 3
+    assert len(api.calls_of('log')) == 3
 
 
 def test_a_log_rule_looks_at_the_latest_run():
@@ -622,7 +623,7 @@ def test_a_cancel_limit_counts_from_the_latest_run_not_from_ocps_start_time():
     hung = make_task(1, make_subtask(12, 'Create resource pool', status='RUNNING', operation='RETRY',
                                      runs=[('EXECUTE', TIMEOUT_ERROR), ('RETRY', None)]))
     api = FakeOcp(hung)
-    api.tasks[1]['subtasks'][0]['_runs'][1] = ('RETRY', later, None)
+    api.tasks[1]['subtasks'][0]['_runs'][1] = Run('RETRY', later, None, None)
     result, clock, _lines = supervise(api, {'rules': [{'action': 'cancel', 'running_longer_than': 20}]}, timeout=120)
     assert api.posts == [('cancel', 1, 12)]
     assert result['tasks'][0]['actions'][0]['at'] == (START + datetime.timedelta(seconds=35)).isoformat()
@@ -638,8 +639,8 @@ def test_cancel_rules_over_many_tasks_read_each_task_when_its_limit_passes_not_e
     result, _clock, _lines = supervise(api, raw, task_ids=range(1, count + 1), timeout=60, sleep=1)
     assert result['summary']['timed_out'] == count and api.posts == []
     rounds = result['rounds']
-    assert len(api._calls('list')) == rounds and rounds > 10
-    gets = len(api._calls('get'))
+    assert len(api.calls_of('list')) == rounds and rounds > 10
+    gets = len(api.calls_of('read'))
     # A read at the start, one when the limit passes, then at most one per slowest poll interval, and the final one.
     assert gets <= count * (3 + 30 // default_max_sleep(1))
 
@@ -681,7 +682,7 @@ def test_server_clock_follows_ocps_timestamps():
 
 def test_report_so_far_after_an_error_keeps_the_actions_sent():
     api = FakeOcp(failed_task())
-    api.fail_reads = lambda kind: OcpAuthenticationError(status=401) if api._calls('skip') else None
+    api.fail_reads = lambda kind: OcpAuthenticationError(status=401) if api.calls_of('skip') else None
     supervisor, _lines = supervisor_for(api, {'rules': [{'action': 'skip'}]})
     with pytest.raises(OcpAuthenticationError):
         supervisor.run([1])

@@ -14,8 +14,6 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot impor
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
     EventContext,
     TaskMemory,
-    clean_success,
-    compact_entry,
     entry_needs_read,
     events_from_entry,
     events_from_read,
@@ -23,6 +21,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events i
     running_long_events,
     subtasks_needing_logs,
 )
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import entry_fingerprint, finished_outcome
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 WATCH_START = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=TZ)
@@ -129,17 +128,17 @@ def test_which_list_entries_call_for_a_read():
     assert entry_needs_read(running, None, ()) is None  # task_started comes from the entry alone
     assert entry_needs_read(running, None, RULES)       # a limit needs the start time
     assert entry_needs_read(entry(status='FAILED'), None, ())
-    memory = TaskMemory(listed=compact_entry(running))
+    memory = TaskMemory(listed=entry_fingerprint(running))
     assert entry_needs_read(running, memory, ()) is None
     progressed = entry(subtasks=(('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'RUNNING', 'EXECUTE')))
     assert entry_needs_read(progressed, memory, ()) is None
     failed = entry(subtasks=(('1', 'FAILED', 'EXECUTE'),))
     assert 'subtask 1 failed' in entry_needs_read(failed, memory, ())
     failed_task = entry(status='FAILED', subtasks=(('1', 'FAILED', 'EXECUTE'),), finish='t1')
-    memory = TaskMemory(listed=compact_entry(failed_task))
+    memory = TaskMemory(listed=entry_fingerprint(failed_task))
     retried_and_failed_again = entry(status='FAILED', subtasks=(('1', 'FAILED', 'RETRY'),), finish='t2')
     assert entry_needs_read(retried_and_failed_again, memory, ())
-    assert entry_needs_read(failed_task, TaskMemory(listed=compact_entry(failed_task), needs_read=True), ())
+    assert entry_needs_read(failed_task, TaskMemory(listed=entry_fingerprint(failed_task), needs_read=True), ())
 
 
 def test_running_long_is_told_once_per_run():
@@ -154,6 +153,25 @@ def test_running_long_is_told_once_per_run():
     assert late[0].payload['ocp']['subtask']['host'] == '10.0.0.4'
     later, _memory = running_long_events(5, memory, WATCH_START + datetime.timedelta(seconds=900), CONTEXT)
     assert later == []
+
+
+def test_a_rerun_under_a_limit_counts_from_its_own_start_which_only_its_log_shows():
+    # OCP's startTime is the first run's (ST-12): the retry started at 12:05, as its separator says.
+    first, again = '2024-05-01T12:00:00+08:00', '2024-05-01T12:05:00+08:00'
+    read = task(status='RUNNING', subtasks=[subtask(7, 'RUNNING', operation='RETRY', startTime=first)])
+    memory = TaskMemory(keys=['5:started'], watches={'7': dict(since=first, operation='EXECUTE')})
+    assert subtasks_needing_logs(read, memory, RULES) == [7]
+    log = failed_log(7, [('EXECUTE', first)]) + '\n############{RETRY}{%s}############' % again
+    events, memory = events_from_read(read, memory, {7: log}, CONTEXT, RULES)
+    assert memory.watches['7']['since'] == again
+    # Read for its start only: the earlier failed run is told when this run ends, as before.
+    assert events == [] and '7' not in memory.subtasks
+    # Known now: the same run needs no second read of its log.
+    assert subtasks_needing_logs(read, memory, RULES) == []
+    later, memory = running_long_events(5, memory, WATCH_START + datetime.timedelta(seconds=601), CONTEXT)
+    assert later == []
+    late, memory = running_long_events(5, memory, WATCH_START + datetime.timedelta(seconds=901), CONTEXT)
+    assert [event.key for event in late] == ['5:7:since%s:RUNNING_LONG' % again]
 
 
 def test_memory_survives_json():
@@ -174,6 +192,6 @@ def test_memory_survives_json():
 def test_only_a_clean_success_is_told_from_the_list_entry(subtasks, clean):
     ended = entry(status='SUCCESSFUL', subtasks=subtasks, finish='2024-05-01T12:09:00+08:00')
     events, memory = events_from_entry(ended, TaskMemory(keys=['5:started']), CONTEXT)
-    assert clean_success(ended) is clean
+    assert (finished_outcome(ended) == 'succeeded') is clean
     assert [event.key for event in events] == (['5:SUCCEEDED'] if clean else [])
     assert memory.finished is clean

@@ -19,7 +19,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_l
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import source_options
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.watcher import TaskEventWatcher, WatchState
-from ansible_collections.oceanbase.ocp.tests.unit.plugins.plugin_utils.task_events.ocp_task_fake import FakeOcp
+from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import FakeOcp
 
 ENVIRON = {'OCP_URL': 'https://ocp.example.com:8080', 'OCP_USERNAME': 'admin', 'OCP_PASSWORD': 'pw'}
 
@@ -103,7 +103,7 @@ def test_a_stop_while_putting_keeps_what_was_put(tmp_path):
 
 def test_refused_credentials_end_the_source_with_the_reason():
     ocp = FakeOcp()
-    ocp.failures = [OcpAuthenticationError(401, method='GET', path='/api/v2/tasks/instances')]
+    ocp.fail_next(OcpAuthenticationError(401, method='GET', path='/api/v2/tasks/instances'))
     with pytest.raises(OcpEventSourceError, match='refused the credentials'):
         run(run_watcher(asyncio.Queue(), watcher_for(ocp), Recorder(), {}, sleep=Recorder().sleep))
 

@@ -22,7 +22,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_options import source_options
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.watcher import TaskEventWatcher, WatchState
 
-from ansible_collections.oceanbase.ocp.tests.unit.plugins.plugin_utils.task_events.ocp_task_fake import FakeOcp
+from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import FakeOcp
 
 ENVIRON = {'OCP_URL': 'https://ocp.example.com:8080', 'OCP_USERNAME': 'admin', 'OCP_PASSWORD': 'pw'}
 
@@ -123,7 +123,7 @@ def test_a_new_task_and_its_failure_each_come_once(ocp):
         id=rows[1]['id'], name='Work', description='Install OCP agent on host 10.0.0.4', host='10.0.0.4',
         status='FAILED', operation='EXECUTE', run=1, started=failed['subtask']['started'],
         finished=failed['subtask']['finished'], reason='agent did not start', log_excerpt=[
-            line for line in ocp.logs[rows[1]['id']].splitlines() if line.startswith('2024')])
+            line for line in ocp.log_text(7, rows[1]['id']).splitlines() if line.startswith('2024')])
     assert failed['key'] == '7:%d:run1:FAILED' % rows[1]['id']
     assert failed['late'] is False and failed['catch_up'] is False
     assert failed['task']['cluster'] == dict(id=1, name='obcluster')
@@ -287,8 +287,8 @@ def test_an_outage_gives_one_event_each_way_and_backs_off(ocp):
     ocp.add_task(1)
     source = Source(ocp, max_backoff=60)
     source.poll()
-    ocp.failures = [OcpConnectionError('connection refused', 'GET', '/api/v2/tasks/instances')] * 5 + [
-        OcpServerError(503, method='GET', path='/api/v2/tasks/instances')]
+    ocp.fail_next(*[OcpConnectionError('connection refused', 'GET', '/api/v2/tasks/instances')] * 5 + [
+        OcpServerError(503, method='GET', path='/api/v2/tasks/instances')])
     delays = [source.poll().delay for _poll in range(6)]
     assert delays == [5, 10, 20, 40, 60, 60]
     ocp.fail(1, 0)
@@ -308,7 +308,7 @@ def test_retry_after_is_honoured(ocp):
     source.poll()
     busy = OcpApiError(429, method='GET', path='/api/v2/tasks/instances')
     busy.retry_after = 120.0
-    ocp.failures = [busy]
+    ocp.fail_next(busy)
     assert source.poll().delay == 120.0
     assert source.events[0]['type'] == 'ocp_unreachable' and source.events[0]['retry_after'] == 120.0
 
@@ -319,7 +319,7 @@ def test_retry_after_is_honoured(ocp):
 ])
 def test_refused_credentials_stop_the_source(ocp, error, words):
     source = Source(ocp)
-    ocp.failures = [error]
+    ocp.fail_next(error)
     plan = source.poll()
     assert words in plan.fatal and 'stopped' in plan.fatal
     assert plan.events == []
@@ -328,11 +328,11 @@ def test_refused_credentials_stop_the_source(ocp, error, words):
 def test_a_web_page_instead_of_the_api_stops_a_first_start_but_not_a_running_source(ocp):
     page = OcpUnexpectedResponseError(200, method='GET', path='/api/v2/tasks/instances')
     source = Source(ocp)
-    ocp.failures = [page]
+    ocp.fail_next(page)
     assert source.poll().fatal
     source = Source(ocp)
     source.poll()
-    ocp.failures = [page]
+    ocp.fail_next(page)
     plan = source.poll()
     assert plan.fatal is None and plan.failed
 
