@@ -23,6 +23,7 @@ import ansible.release
 
 import eda_source
 import list_10k
+import lookup_vs_uri
 import per_call_vs_uri
 import simulator_throughput
 import wait_many
@@ -97,6 +98,11 @@ def main(argv=None) -> int:
         per_call = per_call_vs_uri.measure(options["calls"], module)
         sections.append(per_call_vs_uri.markdown(per_call, per_call_vs_uri.command_line(module, options["calls"])))
         print(sections[-1], flush=True)
+    # The controller-side read: the ocp_task lookup against uri, 30 reads each (a few when quick).
+    lookup_calls = 3 if args.quick else 30
+    sections.append(lookup_vs_uri.markdown(lookup_vs_uri.measure(lookup_calls),
+                                           f"python bench/lookup_vs_uri.py --calls {lookup_calls}"))
+    print(sections[-1], flush=True)
 
     # Quick: tasks of a few seconds at most; the full run: 2 s to about 25 s, several poll intervals.
     speed, poll, seed = (60.0 if args.quick else 15.0), 2.0, 7

@@ -14,8 +14,9 @@ finish times, turned into real seconds with the clock's anchor and speed.
   requests sent back to back, apart from the next by a pause of at least half the poll interval.
 - wall: the waiting task's duration, against the longest task (clock start to its finish), and
   how long after the last task finished the waiting task returned.
-- detection latency of a task: its finish on the server to the first read of it that came later
-  (that read is the one that sees it finished).
+- detection latency of a task: its finish on the server to the first request that came later and
+  shows it finished: a read of it, or a list query of the SUCCESSFUL tasks (ocp_task_wait ends a
+  task by its entry there).
 
 Usage: python bench/wait_many.py [--counts 1 10 100 500] [--uri-time-limit 120] [--speed 15]
 """
@@ -80,17 +81,23 @@ def final_tasks(sim, ids: list[int]) -> dict[int, dict]:
 
 def detection_latencies(journal: list[dict], finishes: dict[int, float],
                         stopped_at: float | None = None) -> tuple[list[float], int]:
-    """Per task, its finish to the first read after it; and how many tasks were read after their
-    finish. For a run stopped at ``stopped_at``, a task never read after its finish counts with
-    stopped_at - finish, a lower bound of its latency."""
-    reads = {}
+    """Per task, its finish to the first request after it that shows it finished: a read of the
+    task, or a list query of SUCCESSFUL tasks (where ocp_task_wait finds the tasks that left the
+    list of unfinished ones, and ends those whose entry tells the outcome); and how many tasks
+    were seen after their finish. For a run stopped at ``stopped_at``, a task never seen after
+    its finish counts with stopped_at - finish, a lower bound of its latency."""
+    reads, ended_lists = {}, []
     for entry in journal:
+        if entry["method"] != "GET":
+            continue
         match = DETAIL_PATH.match(entry["path"])
-        if match and entry["method"] == "GET":
+        if match:
             reads.setdefault(int(match[1]), []).append(entry["at"])
+        elif entry["path"] == TASKS_PATH and "SUCCESSFUL" in (entry.get("query") or ""):
+            ended_lists.append(entry["at"])
     latencies, seen = [], 0
     for task_id, finished_at in finishes.items():
-        later = [at for at in reads.get(task_id, []) if at >= finished_at]
+        later = [at for at in reads.get(task_id, []) + ended_lists if at >= finished_at]
         if later:
             latencies.append(min(later) - finished_at)
             seen += 1
@@ -294,20 +301,20 @@ def markdown(results: list[dict], command: str, speed: float, poll: float, uri_t
         "from first to last request):", "",
         f"- requests per round flat, not proportional to the tasks: median {largest['round_median']:g}, "
         f"max {largest['round_max']} for {largest['tasks']} tasks (flat: a median of at most one request per "
-        f"10 tasks){growth}. A round is one list query plus one read per task that finished or failed since "
-        "the previous round (the list lacks the task's operation, which tells a success from a rollback), so "
-        "it follows how many tasks finish per round, not how many are waited for; a quiet round is one "
-        f"request: **{'met' if rounds_ok else 'missed'}**",
+        f"10 tasks){growth}. A round is the list of unfinished tasks, the list of the tasks that ended last "
+        "when some left it, and one read per task that failed (or that its entry leaves in doubt) since the "
+        "previous round, so it follows the list pages and the failures, not how many tasks are waited for; "
+        f"a quiet round is one request: **{'met' if rounds_ok else 'missed'}**",
         f"- returned within one poll interval + 2 s of the last task's finish: {largest['after_last']:+.1f} s "
         f"against {poll + 2:g} s: **{'met' if wall_ok else 'missed'}**",
         f"- median detection latency <= the poll interval: {largest['latency_median']:.2f} s against "
         f"{poll:g} s: **{'met' if latency_ok else 'missed'}**",
     ]
     if not rounds_ok:
-        lines += ["", "Why the rounds grow: after its list query, ocp_task_wait reads in detail every task whose "
-                  "list entry changed since the last round (`_mark_changed_from_list` in "
-                  "plugins/module_utils/supervisor.py). A running task's subtasks change every few seconds, so "
-                  "when every task is progressing, most of them are read in every round."]
+        lines += ["", "Why the rounds grow: besides its list queries, ocp_task_wait reads in detail each task "
+                  "whose entry shows a failed subtask, and each finished task whose entry leaves its outcome in doubt "
+                  "(`_mark_changed_from_list` in plugins/plugin_utils/supervision/supervisor.py); many failures or "
+                  "finished tasks outside the tasks that ended last make rounds larger."]
     if not latency_ok:
         lines += ["", "Why detection is later than the poll interval: the pause between rounds grows from "
                   f"`wait_sleep` ({poll:g} s) by 1.5 times a round up to {min(4 * poll, 30):g} s (waiter.polling_delays), "

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import math
 import os
+import signal
 import threading
 import time
 
@@ -32,7 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.argum
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import error_details
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import unsuccessful_message
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import check_mode_message, unsuccessful_message
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import Supervisor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.references import task_ids_from
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
@@ -92,8 +93,9 @@ class _ControllerWatch:
     anything else, because the worker must not act on OCP with nobody to report to.
     """
 
-    def __init__(self, pause, interval=0.5, exit_process=os._exit, sleep=time.sleep):
+    def __init__(self, pause, interval=0.5, exit_process=os._exit, sleep=time.sleep, last_words=None):
         self._pause = pause
+        self._last_words = last_words or (lambda: None)
         self._interval = interval
         self._exit = exit_process
         self._sleep = sleep
@@ -101,6 +103,7 @@ class _ControllerWatch:
 
     def watch_once(self):
         if self._pause.controller_gone and not self._stopped.is_set():
+            self._last_words()
             self._exit(1)
 
     def _loop(self):
@@ -114,6 +117,54 @@ class _ControllerWatch:
 
     def __exit__(self, *exc_info):
         self._stopped.set()
+
+
+def _controller_output():
+    """A descriptor on ansible-playbook's own stdout (its terminal, or the pipe AWX reads), or None.
+
+    A worker's stdout and stderr are /dev/null, and when ansible-playbook is interrupted the
+    queue that carries Display's lines is no longer read: the last words about unfinished tasks
+    reach the user only this way. Linux's /proc; elsewhere there are no last words.
+    """
+    try:
+        return os.open('/proc/%d/fd/1' % os.getppid(), os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+    except (OSError, AttributeError):
+        return None
+
+
+def _say_left_unfinished(supervisor, output):
+    try:
+        lines = supervisor.left_unfinished()
+        if lines and output is not None:
+            os.write(output, ('\n' + '\n'.join(lines) + '\n').encode('utf-8', 'replace'))
+    except Exception:  # pylint: disable=broad-except
+        pass  # the last words are a courtesy: stopping must not fail
+
+
+class _StoppedBySignal:
+    """On SIGTERM or SIGINT (ansible-playbook interrupted, an AWX job cancelled), one last line per
+    unfinished task, then the worker ends as the signal meant."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, last_words, exit_process=os._exit):
+        self._last_words = last_words
+        self._exit = exit_process
+        self._previous = {}
+
+    def _handle(self, signum, _frame):
+        self._last_words()
+        self._exit(128 + signum)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 class ActionModule(ActionBase):
@@ -154,8 +205,13 @@ class ActionModule(ActionBase):
                                 progress_interval=params['progress_interval'],
                                 check_mode=bool(self._play_context.check_mode), now=ServerClock(client),
                                 sleeper=pause, progress=self._show_progress, diff=bool(self._task.diff))
+        output = _controller_output()
+
+        def last_words():
+            _say_left_unfinished(supervisor, output)
+
         try:
-            with _ControllerWatch(pause):
+            with _ControllerWatch(pause, last_words=last_words), _StoppedBySignal(last_words):
                 outcome = supervisor.run(task_ids)
         except OcpError as error:
             # Say what was done before the error: actions may have been sent already.
@@ -164,7 +220,15 @@ class ActionModule(ActionBase):
             outcome.update(failed=True, msg='supervising the tasks stopped: %s' % (error,), error=details,
                            trace_id=details['trace_id'])
             return outcome
-        unsuccessful = not self._play_context.check_mode and any(
+        finally:
+            if output is not None:
+                os.close(output)
+        if self._play_context.check_mode:
+            # What the policy would do and what it would leave failed, in one line: check mode
+            # reports decisions and never fails the play for what it could not do.
+            outcome['msg'] = check_mode_message(outcome)
+            return outcome
+        unsuccessful = any(
             task['outcome'] != SUCCEEDED for task in outcome['tasks'])
         if unsuccessful:
             # The one explanation, also when the play goes on: the role fails with it.

@@ -34,8 +34,10 @@ description:
     lines saying since when OCP has not answered. Only 401/403 and the deadline end a wait early.
     A task id OCP does not know ends that task RV(tasks[].outcome=not_found); the others are
     supervised.
-  - With many tasks, each poll round reads the list of unfinished tasks (every page) plus detail
-    reads only for the tasks whose state changed.
+  - With many tasks, each poll round reads the list of unfinished tasks (every page) and, when
+    tasks left it, the list of the tasks that ended last; a task that succeeded by forward runs
+    or was rolled back ends by its list entry, and detail reads go only to the tasks that failed
+    (the policy and the report look at them) or that the entry leaves in doubt.
 author:
   - oceanbase.ocp maintainers (@oceanbase)
 extends_documentation_fragment:

@@ -157,7 +157,7 @@ def test_the_shipped_playbooks_show_ocp_text_and_never_run_it(core, hostile, pay
     outcome = supervised.posted["task_supervisor"]
     assert [(row["id"], row["outcome"]) for row in outcome["outcomes"]] == [(task_id, "failed")], outcome
     assert set(strings_in(supervised.posted)) <= WORDS | {"task_supervisor", "summary", "outcomes", "id", "outcome",
-                                                          "actions"} | set(outcome["summary"])
+                                                          "actions", "check_mode", "would"} | set(outcome["summary"])
 
     posted_event = dict(supervised.posted, meta={"source": {"name": "run_playbook", "type": "internal"}})
     paged = run_action(PAGE_SUPERVISION, posted_event, rulebook_vars, env, tmp_path / "page")

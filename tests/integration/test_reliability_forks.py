@@ -83,7 +83,8 @@ def test_twenty_forks_supervise_two_hundred_tasks(own_simulator, tmp_path):
     # One retry per failed task, each sent once, and the results count exactly those.
     assert posts == Counter(retry_paths.values())
     assert actions_sent == sum(posts.values()) == HOSTS * (SAVED + HOPELESS)
-    # The tasks read are exactly the supervised ones.
+    # Only supervised tasks are read, every failed one among them (the policy looks at its
+    # subtasks and log); a success is ended from its list entry.
     read = {int(entry["path"].split("/")[5]) for entry in journal
             if entry["method"] == "GET" and entry["path"].count("/") >= 5}
-    assert read == set(expected)
+    assert set(retry_paths) <= read <= set(expected)

@@ -59,7 +59,7 @@ def test_unsuccessful_task_fails_the_play_readably(fast_clock, tmp_path):
 
     assert run.returncode != 0
     assert "1 of 1 task(s) did not succeed" in run.output
-    assert f"task {task['id']} 'Create tenant' failed" in run.output
+    assert re.search(rf"task {task['id']} 'Create tenant' (\([^)]*\) )?failed", run.output), run.output
     # ocp_task_wait's own explanation: the subtask, its description, and the cause from its log.
     assert re.search(r"subtask \d+ 'Create resource pool' \(Create the resource pool of tenant \w+\) failed: "
                      + re.escape(FAULT_MESSAGE), run.output), run.output

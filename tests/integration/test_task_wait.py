@@ -115,7 +115,7 @@ def test_check_mode_reports_the_plan_and_sends_nothing(fast_clock, tmp_path):
     # ansible-playbook prints it as a unified diff.
     assert "--- before: task %d, retry of subtask" % task["id"] in run.stdout, run.stdout
     # The progress says what would be done, and counts the FAILED task as failed, not running.
-    assert f"ocp_task_wait: task {task['id']}: would retry of subtask {subtask_id(task, POOL)}" in run.stdout
+    assert f"ocp_task_wait: task {task['id']}: would retry subtask {subtask_id(task, POOL)}" in run.stdout
     assert re.search(r"ocp_task_wait: checked \(check mode, nothing sent\) after \d+s: 0 running, 0 succeeded, "
                      r"1 failed, 0 rolled back, 1 action\(s\) would be sent", run.stdout), run.stdout
 

@@ -245,7 +245,8 @@ def test_template_job_by_name_fails_readably_and_still_records_stats(https_simul
     job = template_job_with(tmp_path, envvars, {"ocp_task_name": "Create tenant t_demo", "ocp_task_wait_timeout": 60},
                             verbosity=4)
     assert job.status == "failed"
-    assert re.search(r"1 of 1 task\(s\) did not succeed:\s+task \d+ 'Create tenant t_demo' failed", job.stdout), job.stdout
+    assert re.search(r"1 of 1 task\(s\) did not succeed:\s+task \d+ 'Create tenant t_demo'"
+                     r"(\s+\(tenant \S+\s+in\s+cluster \S+\))? failed", job.stdout), job.stdout
     assert "Check tenant parameters" in job.stdout
     # set_stats ran before the failure, so a workflow's failure path gets the outcome too.
     [outcome] = job.stats()["task_supervisor"]["outcomes"]

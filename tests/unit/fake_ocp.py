@@ -350,8 +350,9 @@ class FakeOcp:
 
     # ------------------------------------------------------------ TaskApi's reads
 
-    # The one paging loop, over this fake's pages.
+    # The one paging loop, over this fake's pages, and the list read through it.
     pages = TaskApi.pages
+    list_all_tasks = TaskApi.list_all_tasks
 
     def list_tasks(self, filters, page=1, size=10, sort=None):
         # As strict as TaskApi: a filter it does not know (by OCP's parameter name, say) is an error.

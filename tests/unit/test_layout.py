@@ -35,6 +35,9 @@ LAYERS.update({
     'plugins/plugin_utils/task_list': MODULE_SIDE[:3] + ('plugins/plugin_utils/task_list',),
     'plugins/plugin_utils/supervision': MODULE_SIDE + ('plugins/plugin_utils/task_list', 'plugins/plugin_utils/supervision'),
     'plugins/plugin_utils/task_events': MODULE_SIDE[:4] + ('plugins/plugin_utils/task_list', 'plugins/plugin_utils/task_events'),
+    # The ocp_task lookup's reads: the modules' client and ocp_task_info's shapes, on the controller.
+    'plugins/plugin_utils/task_lookup': MODULE_SIDE + ('plugins/plugin_utils/task_lookup',),
+    'plugins/lookup': MODULE_SIDE + ('plugins/plugin_utils/task_lookup',),
     'plugins/modules': MODULE_SIDE,
     'plugins/action': MODULE_SIDE + ('plugins/plugin_utils/supervision',),
     'plugins/doc_fragments': (),

@@ -22,6 +22,18 @@ DEMO_SCENARIO = os.environ.get("OCP_DEMO_SCENARIO")
 DEMO_SPEED = float(os.environ.get("OCP_DEMO_SPEED", "40"))
 
 
+def demo_report_path() -> Path:
+    """Where the demo's report goes: OCP_DEMO_REPORT, else a directory of this user's own in the
+    temporary directory (mode 0700), so that two users of one runner neither share nor clash."""
+    if os.environ.get("OCP_DEMO_REPORT"):
+        return Path(os.environ["OCP_DEMO_REPORT"])
+    directory = Path(tempfile.gettempdir()) / ("ocp-demo-%d" % os.getuid())
+    directory.mkdir(mode=0o700, exist_ok=True)
+    if directory.stat().st_uid != os.getuid():
+        raise SystemExit("%s belongs to another user; set OCP_DEMO_REPORT to a path of your own" % directory)
+    return directory / "report.json"
+
+
 def main() -> int:
     import ocp_simulator.scenario  # pylint: disable=import-outside-toplevel
 
@@ -31,7 +43,7 @@ def main() -> int:
         try:
             print(f"OCP simulator serving {scenario.name} at {simulator.url}, {DEMO_SPEED:g}x speed", flush=True)
             env = dict(os.environ, OCP_URL=simulator.url, OCP_USERNAME=ADMIN_USER[0], OCP_PASSWORD=ADMIN_USER[1],
-                       ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, OCP_DEMO_REPORT=str(demo_report_path()))
             command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(ROOT / "examples" / "demo.yml")]
             returncode = subprocess.run(command, env=env, check=False).returncode
         finally:

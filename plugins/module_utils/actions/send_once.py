@@ -13,8 +13,11 @@ The protocol, for one action decided on a task as read (``decided_on``):
 3. What the answer means, from the error's own properties (client/errors.py):
 
    - none: ``SENT``;
-   - 400 "not in this state" (OcpIllegalStateError): ``REFUSED``. After our fresh read this means
-     someone else acted first; a read tells (``read_after_refusal``);
+   - any 400 (OcpBadRequestError, whatever its ``error.code``: OCP 3.1 and 4.0 say ``4007``, 4.2
+     ``TSK10007``, ``TSK10016`` or ``TSK10010``, OCP Express ``20003``, and a version may use a code
+     we do not know): ``REFUSED``. After our fresh read this most likely means someone else acted
+     first, as in a lost race; a read tells which (``read_after_refusal``), so no behaviour rests on
+     one code (docs/ocp-behaviour.md#errors-and-error-codes, ERR-2);
    - 429 or 503 (``not_carried_out``): OCP says it did not carry the request out (RFC 9110); a
      read confirms it, since a proxy may answer so after passing the request on: ``NOT_CARRIED_OUT``
      when the read shows no effect, ``SENT`` when it shows one;
@@ -24,8 +27,7 @@ The protocol, for one action decided on a task as read (``decided_on``):
    - the read after a lost answer fails too: ``POSSIBLY_APPLIED``, for a later read to settle
      (``possibly_applied_when`` says which read errors leave it so);
    - no connection before anything was sent: ``NOT_SENT`` (nothing happened; may be decided again);
-   - any other answer (401, 403, 404, a bad request, a rollback the task prohibits): ``REJECTED``,
-     nothing was done.
+   - any other answer (401, 403, 404, another 4xx): ``REJECTED``, nothing was done.
 
 Between two actors. For a **subtask** action OCP reads the subtask under a row lock and checks its
 state there (docs/ocp-behaviour.md#which-action-is-legal, ACT-7): of two actors whose fresh reads
@@ -68,9 +70,9 @@ import collections
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.effects import action_took_effect, still_called_for
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpBadRequestError,
     OcpConnectionError,
     OcpError,
-    OcpIllegalStateError,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     LOST,
@@ -87,7 +89,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
 MOVED = 'moved'                      # not sent: the fresh read shows another state than the one decided on
 NOT_CARRIED_OUT = 'not_carried_out'  # OCP answered 429/503 and a read shows no effect
 NOT_SENT = 'not_sent'                # no connection before anything was sent
-REJECTED = 'rejected'                # OCP answered no for a reason other than the state (401, 403, 404, 400)
+REJECTED = 'rejected'                # OCP answered no for a reason other than the state (401, 403, 404)
 OUTCOMES = (SENT, MOVED, REFUSED, NOT_CARRIED_OUT, NOT_SENT, REJECTED, LOST, POSSIBLY_APPLIED)
 
 
@@ -168,7 +170,8 @@ class SendOnce(object):
             self.memory.note_sent(key)
         try:
             post_action(self.api, action, task_id, subtask_id)
-        except OcpIllegalStateError as error:
+        except OcpBadRequestError as error:
+            # Any 400, as a lost race: the read that follows (or the next round's) decides.
             if self.memory is not None:
                 self.memory.note_refused(key, error)
             after = self.api.get_task(task_id) if self.read_after_refusal else None

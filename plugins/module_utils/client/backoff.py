@@ -31,8 +31,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
 RETRYABLE_STATUSES = frozenset([429, 502, 503, 504])
 # Methods that are safe to send twice.
 RETRYABLE_METHODS = frozenset(["GET"])
-# A Retry-After longer than this is not waited out inside one call: the caller (a wait with a
-# deadline) decides whether it has the time, from the error's ``retry_after``.
+# A Retry-After (or a 429's RateLimit-Reset) longer than this is not waited out inside one call:
+# the caller (a wait with a deadline) decides whether it has the time, from the error's ``retry_after``.
 RETRY_AFTER_MAX = 60.0
 
 
@@ -48,6 +48,36 @@ def retry_after_seconds(value):
     except (_InvalidHeader, ValueError, TypeError, OverflowError):
         return None
     return max(float(seconds), 0.0)
+
+
+def rate_limit_reset_seconds(value):
+    """Seconds a ``RateLimit-Reset`` header value asks to wait, or None.
+
+    OCP answers a throttled request with 429 and ``RateLimit-Reset``, "the countdown to the reset of
+    the throttling time window", and no ``Retry-After`` (docs/ocp-behaviour.md#throttling-and-login-lock-out,
+    THR-2): a number of seconds (the unit is inferred; the IETF draft's is seconds too).
+    """
+    try:
+        seconds = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    if seconds != seconds or seconds in (float('inf'), float('-inf')):
+        return None
+    return max(seconds, 0.0)
+
+
+def asked_wait(status, headers):
+    """Seconds an answer asks the client to wait before sending again, or None.
+
+    ``Retry-After`` (any answer, RFC 9110) and, on a 429, ``RateLimit-Reset`` (OCP's way): the longer
+    of the two when both come. On other answers ``RateLimit-Reset`` is only where the window stands,
+    not a request to wait.
+    """
+    asked = [retry_after_seconds(headers.get("Retry-After"))]
+    if status == 429 and headers.get("RateLimit-Reset") is not None:
+        asked.append(rate_limit_reset_seconds(headers.get("RateLimit-Reset")))
+    asked = [seconds for seconds in asked if seconds is not None]
+    return max(asked) if asked else None
 
 
 # Polls of a wait come this many times further apart while nothing changes.

@@ -138,3 +138,25 @@ def failure_kind(error, root_cause):
             return "unresolved"
         return "refused"
     return "aborted"
+
+
+# OCP Express serves its API under /api/v1 and answers GET /api/v1/status without credentials with a
+# JSON object; OCP serves /api/v2 and has no /api/v1 (docs/ocp-behaviour.md#where-ocp-express-differs,
+# EXP-1 and EXP-13). For a path it does not serve, OCP Express answers its web console's page
+# (ENV-11), which is how an /api/v2 request to it fails.
+EXPRESS_PROBE_PATH = "/api/v1/status"
+EXPRESS_MESSAGE = ("api_url points at OCP Express (it answers %s), which serves its own /api/v1 API; this collection "
+                   "supports OCP's /api/v2 (OCP 3.1 and later) only: set api_url to an OCP server")
+
+
+def looks_like_ocp_express(response):
+    """Whether ``response`` (to GET EXPRESS_PROBE_PATH) is OCP Express's answer: 200 and a JSON object."""
+    if response is None or response.status_code != 200:
+        return False
+    if "json" not in (response.headers.get("Content-Type") or "").lower():
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and ("status" in body or "data" in body)

@@ -4,7 +4,10 @@
 
 Modules catch these types instead of parsing messages: an OcpIllegalStateError means "not in
 this state", an OcpNotFoundError means "no such task", and so on. The HTTP status decides the
-type; OCP's ``error.code`` only refines a 400, because OCP versions use different numbers.
+type; OCP's ``error.code`` only refines a 400 and names what the error means (``meaning``), from
+the codes of every OCP version (CODE_MEANINGS), because each version numbers them its own way.
+No behaviour hangs on one code: every 400 is an OcpBadRequestError, and an action answered 400 is
+read again and decided (actions/send_once.py), whatever code came with it.
 
 What an error means for the caller is a property of the error, the same for every caller:
 
@@ -18,9 +21,35 @@ What an error means for the caller is a property of the error, the same for ever
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# error.code values that refine an HTTP 400 (docs/ocp-behaviour.md#errors-and-error-codes).
-CODE_ILLEGAL_STATE = 20003
-CODE_ROLLBACK_PROHIBITED = 20004
+# What an ``error.code`` means. OCP 3.1 and 4.0 send numbers, OCP 4.2 and later names such as
+# ``TSK10007``, OCP Express its own numbers; a number may come as a string of digits
+# (docs/ocp-behaviour.md#errors-and-error-codes, ERR-2 and the table of codes).
+ILLEGAL_STATE = 'illegal_state'              # the action is not allowed in the current state
+ROLLBACK_PROHIBITED = 'rollback_prohibited'  # the task cannot be rolled back
+SKIP_REFUSED = 'skip_refused'                # the subtask cannot be skipped
+TASK_NOT_FOUND = 'task_not_found'
+NOT_LOGGED_ON = 'not_logged_on'
+NOT_AUTHORISED = 'not_authorised'
+BAD_PARAMETER = 'bad_parameter'
+UNSORTABLE_FIELD = 'unsortable_field'
+UNKNOWN_ERROR = 'unknown_error'
+
+CODE_MEANINGS = {
+    # OCP 3.1, 4.0 (numbered error table)
+    4007: ILLEGAL_STATE, 4009: ROLLBACK_PROHIBITED, 4010: SKIP_REFUSED, 4001: TASK_NOT_FOUND,
+    3000: NOT_LOGGED_ON, 3100: NOT_AUTHORISED, 1001: BAD_PARAMETER, 1011: UNSORTABLE_FIELD, 1999: UNKNOWN_ERROR,
+    # OCP 4.2 and later (TSK10016 and TSK10017: "the expected status is ...", a state refusal too)
+    'TSK10007': ILLEGAL_STATE, 'TSK10016': ILLEGAL_STATE, 'TSK10017': ILLEGAL_STATE,
+    'TSK10009': ROLLBACK_PROHIBITED, 'TSK10010': SKIP_REFUSED, 'TSK10001': TASK_NOT_FOUND,
+    'IAM10000': NOT_LOGGED_ON, 'IAM11000': NOT_AUTHORISED, 'COM10001': BAD_PARAMETER,
+    'COM10011': UNSORTABLE_FIELD, 'COM10999': UNKNOWN_ERROR,
+    # OCP Express
+    20003: ILLEGAL_STATE, 20004: ROLLBACK_PROHIBITED, 20000: TASK_NOT_FOUND, 30014: NOT_AUTHORISED,
+    10001: BAD_PARAMETER, 10010: UNKNOWN_ERROR,
+}
+
+# Bounds what a code from OCP may make us keep or print (it is data, not ours).
+CODE_MAX_CHARS = 32
 
 # Answers that say the server did not carry the request out (RFC 9110): rate limited, unavailable.
 NOT_CARRIED_OUT_STATUSES = frozenset([429, 503])
@@ -81,7 +110,7 @@ class OcpApiError(OcpError):
     # True when a success status came with a body that is no JSON envelope at all (a proxy's
     # page, a body cut off on the way): as good as no answer, so a GET may be sent again.
     unreadable = False
-    # Seconds the answer's Retry-After header asked to wait (429, 503), or None.
+    # Seconds the answer asked to wait (Retry-After, or RateLimit-Reset on a 429), or None.
     retry_after = None
 
     def __init__(self, status, code=None, message=None, trace_id=None, method=None, path=None, cause=None):
@@ -94,6 +123,11 @@ class OcpApiError(OcpError):
         self.path = path
         if cause is not None:
             self.cause = cause
+
+    @property
+    def meaning(self):
+        """What ``code`` means whichever OCP version sent it (one of CODE_MEANINGS' values), or None."""
+        return code_meaning(self.code)
 
     @property
     def transient(self):
@@ -132,16 +166,21 @@ class OcpNotFoundError(OcpApiError):
     cause = "not found: the task or subtask does not exist"
 
 
-class OcpIllegalStateError(OcpApiError):
+class OcpBadRequestError(OcpApiError):
+    """HTTP 400, whatever its code: to an action, OCP's way of refusing it (docs/ocp-behaviour.md, ERR-3)."""
+    cause = "OCP rejected the request as invalid"
+
+
+class OcpIllegalStateError(OcpBadRequestError):
     cause = "the action is not allowed in the current state of the task or subtask"
 
 
-class OcpRollbackProhibitedError(OcpApiError):
+class OcpRollbackProhibitedError(OcpBadRequestError):
     cause = "the task prohibits rollback"
 
 
-class OcpBadRequestError(OcpApiError):
-    cause = "OCP rejected the request as invalid"
+class OcpSkipRefusedError(OcpBadRequestError):
+    cause = "OCP refused to skip the subtask"
 
 
 class OcpServerError(OcpApiError):
@@ -167,6 +206,36 @@ def _excerpt(text):
     return text
 
 
+def normalised_code(code):
+    """``error.code`` as OCP meant it: an int for a number (sent as a number or a string of digits),
+    a bounded upper-case string for a name such as ``TSK10007``, None when absent or unusable."""
+    if isinstance(code, bool) or code is None:
+        return None
+    if isinstance(code, int):
+        return code
+    if isinstance(code, float) and code.is_integer():
+        return int(code)
+    if isinstance(code, str):
+        text = code.strip()
+        if text.isdigit() and len(text) <= CODE_MAX_CHARS:
+            return int(text)
+        if text and len(text) <= CODE_MAX_CHARS and text.isalnum() and text.isascii():
+            return text.upper()
+    return None
+
+
+def code_meaning(code):
+    """What an ``error.code`` of any OCP version means (CODE_MEANINGS), or None."""
+    return CODE_MEANINGS.get(normalised_code(code))
+
+
+_BAD_REQUEST_CLASSES = {
+    ILLEGAL_STATE: OcpIllegalStateError,
+    ROLLBACK_PROHIBITED: OcpRollbackProhibitedError,
+    SKIP_REFUSED: OcpSkipRefusedError,
+}
+
+
 def _api_error_class(status, code):
     if status == 401:
         return OcpAuthenticationError
@@ -175,11 +244,7 @@ def _api_error_class(status, code):
     if status == 404:
         return OcpNotFoundError
     if status == 400:
-        if code == CODE_ILLEGAL_STATE:
-            return OcpIllegalStateError
-        if code == CODE_ROLLBACK_PROHIBITED:
-            return OcpRollbackProhibitedError
-        return OcpBadRequestError
+        return _BAD_REQUEST_CLASSES.get(code_meaning(code), OcpBadRequestError)
     if 500 <= status <= 599:
         return OcpServerError
     return OcpApiError
@@ -223,9 +288,7 @@ def error_from_response(response, method, path):
     error = (envelope or {}).get("error")
     if not isinstance(error, dict):
         error = {}
-    code = error.get("code")
-    if isinstance(code, str) and code.isdigit():
-        code = int(code)  # tolerate a proxy or an OCP build that sends the code as a string
+    code = normalised_code(error.get("code"))
     message = error.get("message")
     if message is None and envelope is None and response.text:
         message = _excerpt(response.text)

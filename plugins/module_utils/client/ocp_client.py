@@ -27,8 +27,12 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address impor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import CONTENT_TYPE, canonical_query
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.credentials import auth_from_credentials
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis import (
+    EXPRESS_MESSAGE,
+    EXPRESS_PROBE_PATH,
+    PROBE_TIMEOUT,
     connection_failure,
     failure_kind,
+    looks_like_ocp_express,
     tls_failure,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
@@ -40,7 +44,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import (
     RETRY_AFTER_MAX,
     RetryPolicy,
-    retry_after_seconds,
+    asked_wait,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.version import COLLECTION_VERSION
 
@@ -127,6 +131,8 @@ class OcpClient:
         self.request_count = 0
         # Whether any HTTP answer came back yet: until then a failure may be a wrong scheme or port.
         self._answered = False
+        # Whether api_url was checked for OCP Express (once per client: see _is_ocp_express).
+        self._express = None
 
     def request(self, method, path, params=None, body=None, trace_id=None):
         """Send ``method`` (one of METHODS) to ``path`` (like ``/api/v2/tasks/instances``) with
@@ -197,7 +203,7 @@ class OcpClient:
                     "validate_certs=false on a trusted network" % error, method, path)
             self._answered = True
             self.last_status = response.status_code
-            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            retry_after = asked_wait(response.status_code, response.headers)
             if (self.retry_policy.should_retry(method, retries_done, response.status_code)
                     and (retry_after or 0) <= RETRY_AFTER_MAX):
                 retries_done += 1
@@ -212,6 +218,21 @@ class OcpClient:
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))
 
+    def _is_ocp_express(self):
+        """Whether api_url is OCP Express: asked once, after an answer that is no API envelope (the
+        web console's page, what OCP Express answers for /api/v2) before any envelope came; no
+        credentials go with the probe."""
+        if self._express is None:
+            self._express = False
+            try:
+                probe = self.session.get(self.api_url + EXPRESS_PROBE_PATH, headers={"Accept": "application/json"},
+                                         timeout=min(self.request_timeout, PROBE_TIMEOUT), verify=self._verify,
+                                         allow_redirects=False)
+            except (requests.exceptions.RequestException, OSError):
+                return False
+            self._express = looks_like_ocp_express(probe)
+        return self._express
+
     def _envelope(self, response, method, path, sent_trace_id=None):
         """The decoded envelope of a successful answer; otherwise raise the matching OcpApiError.
 
@@ -222,13 +243,18 @@ class OcpClient:
             except ValueError:
                 envelope = None
             if isinstance(envelope, dict) and envelope.get("successful") is True:
+                self._express = False  # OCP Express has no /api/v2 to answer an envelope from
                 self.last_trace_id = (envelope.get("traceId") or response.headers.get("X-Trace-Id")
                                       or sent_trace_id)
                 if isinstance(envelope.get("timestamp"), str):
                     self.last_server_time = envelope["timestamp"]
                 return envelope
         error = error_from_response(response, method, path)
-        error.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        if isinstance(error, OcpUnexpectedResponseError) and error.unreadable and self._is_ocp_express():
+            error = OcpUnexpectedResponseError(cause="OCP Express is not supported",
+                                               message=EXPRESS_MESSAGE % (EXPRESS_PROBE_PATH,),
+                                               status=error.status, trace_id=error.trace_id, method=method, path=path)
+        error.retry_after = asked_wait(response.status_code, response.headers)
         error.trace_id = error.trace_id or sent_trace_id
         self.last_trace_id = error.trace_id
         raise error

@@ -106,9 +106,11 @@ def new_trace_id():
 class ApiCallFailed(Exception):
     """The call failed; ``result`` is the module's failure result, ``msg`` included."""
 
-    def __init__(self, result):
+    def __init__(self, result, error=None):
         super(ApiCallFailed, self).__init__(result['msg'])
         self.result = result
+        # The OcpError behind it, when OCP's answer (or its loss) is the reason: reuse_task reads it.
+        self.error = error
 
 
 def _failure(method, path, error, trace_id):
@@ -127,23 +129,26 @@ def _failure(method, path, error, trace_id):
                 'check in OCP whether it took effect before running this again (a task it started is in '
                 "OCP's task list, where oceanbase.ocp.ocp_task_info finds it by name and status; OCP logs the "
                 'request under trace id %s)' % (text, method, path, details['trace_id']))
-    return ApiCallFailed(dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied))
+    return ApiCallFailed(dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied), error)
 
 
-def call(client, method, path, query=None, body=None, check_mode=False):
+def call(client, method, path, query=None, body=None, check_mode=False, shown_body=None):
     """Send one request through ``client`` and return the ocp_api result; ApiCallFailed otherwise.
 
     In check mode only a GET is sent; for any other method the result says what would have
-    been sent, without the body (which often holds passwords).
+    been sent, without the body (which often holds passwords) unless ``shown_body`` gives it as it
+    may be shown (secret_body's values masked).
     """
     errors = request_errors(method, path, query, body)
     if errors:
         raise ApiCallFailed(dict(msg='; '.join(errors)))
     if check_mode and method != 'GET':
         sent_body = None if body is None else json_body(body)
-        return dict(changed=True, task_ids=[], request=dict(
-            method=method, path=path, query=canonical_query(query),
-            body_bytes=None if sent_body is None else len(sent_body)))
+        request = dict(method=method, path=path, query=canonical_query(query),
+                       body_bytes=None if sent_body is None else len(sent_body))
+        if shown_body is not None:
+            request['body'] = shown_body
+        return dict(changed=True, task_ids=[], request=request)
     trace_id = new_trace_id()
     try:
         envelope = client.request(method, path, params=query, body=body, trace_id=trace_id)

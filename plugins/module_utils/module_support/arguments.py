@@ -10,6 +10,7 @@ import math
 import os
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import api_url_secrets
@@ -44,6 +45,45 @@ def env_fallback_unless_empty(*names):
     raise AnsibleFallbackNotFound
 
 
+# The OCP_* variables whose value the option's type refuses, as (variable, value, option, type):
+# the fallback leaves such a value out (the option keeps its default), and
+# connection_option_errors names the variable, which ansible-core's own type error would not
+# (it names the option, which the user never wrote). One process runs one module or one task.
+UNUSABLE_VARIABLES = []
+
+_CHECKS = dict(float=check_type_float, int=check_type_int, bool=check_type_bool)
+# A value quoted in an error is cut to this many characters.
+QUOTED_VALUE_MAX = 40
+
+
+def _typed_env_fallback(variable, option_name, option_type):
+    """The fallback of a typed option: the variable's value when the type takes it."""
+    def fallback():
+        value = env_fallback_unless_empty(variable)
+        check = _CHECKS.get(option_type)
+        if check is None:
+            return value
+        try:
+            check(value)
+        except (TypeError, ValueError):
+            if not any(entry[0] == variable for entry in UNUSABLE_VARIABLES):
+                UNUSABLE_VARIABLES.append((variable, value, option_name, option_type))
+            raise AnsibleFallbackNotFound
+        return value
+    return (fallback, [])
+
+
+def unusable_variable_errors():
+    """``OCP_REQUEST_TIMEOUT=abc is not a number (it sets request_timeout)``, for each refused value."""
+    kinds = dict(float='a number', int='a whole number', bool='true or false')
+    errors = []
+    for variable, value, option_name, option_type in UNUSABLE_VARIABLES:
+        shown = value if len(value) <= QUOTED_VALUE_MAX else value[:QUOTED_VALUE_MAX] + '...'
+        errors.append('the environment variable %s=%s is not %s (it sets %s)'
+                      % (variable, shown.encode('unicode_escape').decode('ascii'), kinds[option_type], option_name))
+    return errors
+
+
 def _from_env(*names):
     return (env_fallback_unless_empty, list(names))
 
@@ -62,7 +102,7 @@ def ocp_argument_spec():
         if option.secret:
             entry['no_log'] = True
         if option.name not in CREDENTIAL_OPTIONS:
-            entry['fallback'] = _from_env(option.variable)
+            entry['fallback'] = _typed_env_fallback(option.variable, option.name, option.type)
         spec[option.name] = entry
     return spec
 
@@ -87,7 +127,7 @@ def connection_option_errors(params):
     finite (of any option, the wait options included), a missing api_url, credentials missing, half
     given or of both kinds, and the connection options' ranges. Every module and the wait action
     plugin call this before anything is sent."""
-    errors = non_finite_number_errors(params)
+    errors = unusable_variable_errors() + non_finite_number_errors(params)
     params = with_environment_credentials(params)
     if not params.get("api_url"):
         errors.append("no api_url: give the api_url option or set the OCP_URL environment variable, "

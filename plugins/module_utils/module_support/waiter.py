@@ -18,7 +18,7 @@ import collections
 import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import default_max_sleep, polling_delays
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpApiError, OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import explain_failed_subtask, task_label
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks, subtasks_of, task_outcome
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration
@@ -53,8 +53,12 @@ class TaskWaiter:
     the last pause is cut short so that one final read happens right at the deadline, which
     catches a task that finished during that pause.
 
-    Errors raised by ``read_task`` propagate unchanged: the client has already retried what is
-    worth retrying, and the module knows best how to report the rest.
+    A read OCP throttles (429, after the client's own retries) slows the wait down, never ends it:
+    the next read comes after what OCP asked for (``Retry-After`` or ``RateLimit-Reset``), within
+    the deadline; at the deadline the wait has timed out with the last task read, or, when no read
+    ever got through, the 429 is raised. Other errors raised by ``read_task`` propagate unchanged:
+    the client has already retried what is worth retrying, and the module knows best how to report
+    the rest.
     """
 
     def __init__(self, read_task, timeout, sleep, max_sleep=None, clock=time.monotonic, sleeper=time.sleep):
@@ -81,8 +85,20 @@ class TaskWaiter:
         deadline = started + self.timeout
         delays = polling_delays(self.sleep, self.max_sleep)
         polls = 0
+        task = None
         while True:
-            task = self.read_task(task_id)
+            try:
+                task = self.read_task(task_id)
+            except OcpApiError as error:
+                if error.status != 429:
+                    raise
+                time_left = deadline - self._clock()
+                if time_left <= 0:
+                    if task is None:
+                        raise
+                    return WaitResult(TIMED_OUT, task, self._clock() - started, polls)
+                self._sleeper(min(max(next(delays), error.retry_after or 0), time_left))
+                continue
             polls += 1
             outcome = task_outcome(task)
             now = self._clock()

@@ -50,3 +50,45 @@ def explain_failed_subtask(subtask, cause=None):
     if cause:
         text += ': %s' % (cause,)
     return text
+
+
+# ---------------------------------------------------------------- the object a task works on
+# Kept apart from the labels above (which issue 18 makes escape and cut OCP's text): these only
+# pick OCP's names and compose them; the composed text goes through the same labels' rules.
+
+def _named(value):
+    """The name of an object OCP gives as ``{id, name, ...}`` (or a bare name), or None."""
+    if isinstance(value, dict):
+        value = value.get('name')
+    return value if isinstance(value, str) and value else None
+
+
+def task_objects(task):
+    """What a task works on, as OCP names it: ``{'tenant': 't_report', 'cluster': 'obcluster'}``.
+
+    A task detail and a list entry carry ``tenant{id, name}`` and ``cluster{id, name}`` (absent
+    when the task has none, docs/ocp-behaviour.md LIST-8, ENV-4); OCP Express carries
+    ``tenantInfo{name}`` and no cluster (LIST-9). Hosts are named by each per-host subtask's
+    description, which explain_failed_subtask shows.
+    """
+    task = task if isinstance(task, dict) else {}
+    found = {}
+    tenant = _named(task.get('tenant')) or _named(task.get('tenantInfo'))
+    if tenant:
+        found['tenant'] = tenant
+    cluster = _named(task.get('cluster')) or _named(task.get('clusterName'))
+    if cluster:
+        found['cluster'] = cluster
+    return found
+
+
+def object_label(task):
+    """``tenant t_report in cluster obcluster``, ``cluster obcluster``, or '' when OCP names none."""
+    objects = task_objects(task)
+    if 'tenant' in objects and 'cluster' in objects:
+        return 'tenant %s in cluster %s' % (objects['tenant'], objects['cluster'])
+    if 'tenant' in objects:
+        return 'tenant %s' % (objects['tenant'],)
+    if 'cluster' in objects:
+        return 'cluster %s' % (objects['cluster'],)
+    return ''

@@ -181,6 +181,9 @@ def _parse_match(where, match):
 
 def _parse_rule(index, rule):
     where = 'rules[%d]' % (index,)
+    if isinstance(rule, dict) and isinstance(rule.get('name'), str) and rule['name']:
+        # A named rule is named in the error: the user knows it by its name, not its position.
+        where = "rules[%d] '%s'" % (index, rule['name'][:80].encode('unicode_escape').decode('ascii'))
     if not isinstance(rule, dict):
         raise _policy_error(where, 'must be a dict, got %r' % (rule,))
     action = rule.get('action')
@@ -317,8 +320,10 @@ def _plan_rollback(policy, rule, task, subtask, evidence, now):
 def _plan_skip(policy, rule, task, subtask, evidence, now):
     guard = next((pattern for pattern in policy.never_skip if pattern.search(subtask.get('name') or '')), None)
     if guard is not None:
-        return _planned(FAIL_ACTION, subtask, rule, '%s would skip %s, but never_skip %r forbids skipping it'
-                        % (_rule_label(rule), subtask_label(subtask), guard.pattern)), None
+        # One rule model: a rule that may not act passes to the next matching rule, as a used-up
+        # retry does; the decision says why this one was passed over.
+        return None, '%s would skip %s, but never_skip %r forbids skipping it' % (
+            _rule_label(rule), subtask_label(subtask), guard.pattern)
     return _planned(SKIP_ACTION, subtask, rule, '%s matches %s: skip it' % (_rule_label(rule), subtask_label(subtask))), None
 
 
@@ -336,6 +341,9 @@ def _plan_failed_subtask(policy, task, subtask, evidence, now):
         if plan_failed is None or not _matches(rule, task, subtask, proof):
             continue
         planned, why_not = plan_failed(policy, rule, task, subtask, evidence, now)
+        if planned is not None and passed_over:
+            # The decision says why each earlier matching rule was passed over.
+            return planned._replace(reason='%s (passed over: %s)' % (planned.reason, '; '.join(passed_over)))
         if planned is not None or why_not is None:
             return planned
         passed_over.append(why_not)

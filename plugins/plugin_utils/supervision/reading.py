@@ -32,9 +32,10 @@ SUPERVISION_WATCHING = Watching(
     # It waits for the tasks it was given: each is on the list of unfinished tasks or read by id,
     # so none can start and end unseen.
     sweep_every=0,
-    # A task that left the list is read: the report gives its subtasks, and its outcome comes
-    # from the read (issue 23 will decide it from the entry where the entry is enough).
-    ended_from_list=False,
+    # A task that left the list is looked up among the tasks that ended last: its entry shows
+    # its subtasks (what the report counts) and, for a success by forward runs or a rollback's
+    # marks, its outcome, so only a task the entry leaves in doubt is read.
+    ended_from_list=True,
     # A change of a task that shows a failed subtask may make a decision due: whether OCP has
     # stopped retrying the subtask, and what its log says, are in the detail only.
     failures=ANY_FAILURE)

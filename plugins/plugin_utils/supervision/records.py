@@ -38,6 +38,9 @@ class TaskRecord(object):
         # The actions OCP's records showed when the task was first read, and last read.
         self.recorded_at_start = None
         self.recorded_now = 0
+        # The failed subtasks (with their causes) that called for a rollback, read before it was
+        # sent: a rolled-back task's subtasks are PENDING, so only this says why it was rolled back.
+        self.failed_before_rollback = []
 
     @property
     def finished(self):

@@ -10,7 +10,13 @@ and why, and for a task that did not succeed, its failed subtasks with the log l
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import explain_failed_subtask, subtask_label, task_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import (
+    explain_failed_subtask,
+    object_label,
+    subtask_label,
+    task_label,
+    task_objects,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import failed_subtasks
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import LOG_EXCERPT_LINES, cause_line
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, parse_time
@@ -140,7 +146,8 @@ def failed_subtask_entries(record, read_runs):
 def task_result(record, read_runs, planned):
     task = record.latest
     done, total = _progress(task)
-    result = dict(id=record.task_id, name=task.get('name'), outcome=record.outcome, status=task.get('status'),
+    result = dict(id=record.task_id, name=task.get('name'), objects=task_objects(task),
+                  outcome=record.outcome, status=task.get('status'),
                   operation=task.get('operation'), subtasks_done=done, subtasks_total=total,
                   actions=record.actions, decisions=record.decisions, planned=planned, failed_subtasks=[],
                   running_subtasks=[])
@@ -148,6 +155,9 @@ def task_result(record, read_runs, planned):
         return result
     if record.outcome != SUCCEEDED:
         result['failed_subtasks'] = failed_subtask_entries(record, read_runs)
+        if not result['failed_subtasks'] and record.failed_before_rollback:
+            # Rolled back (or rolling back): the subtasks are PENDING now; the cause is the failure before.
+            result['failed_subtasks'] = [dict(entry, before_rollback=True) for entry in record.failed_before_rollback]
     if record.outcome in (TIMED_OUT, None):
         result['running_subtasks'] = running_subtasks(record, None)
     return result
@@ -170,7 +180,74 @@ def explain(task):
         if subtask.get('running_for') is not None:
             reasons.append('%s running for %s' % (subtask_label(subtask), format_duration(subtask['running_for'])))
     reasons.extend(decision['reason'] for decision in task.get('decisions') or [])
-    return '; '.join(reasons)
+    # What the supervision did that led here (a rollback, a refused retry), by the rule that did it.
+    reasons.extend(action_sentence(action) for action in task.get('actions') or []
+                   if action.get('result') != WOULD_SEND)
+    return '; '.join(reason for reason in reasons if reason)
+
+
+PAST_TENSE = {'retry': 'retried', 'skip': 'skipped', 'rollback': 'rolled back', 'cancel': 'cancelled'}
+
+
+def action_sentence(action):
+    """``rolled back by rule 'anything else'``; a refused one says what OCP answered."""
+    if action.get('result') == 'refused':
+        return 'the %s%s by %s was refused: %s' % (action.get('action'), _of_subtask(action), _rule_words(action),
+                                                   action.get('error') or 'OCP gave no reason')
+    text = '%s%s by %s' % (PAST_TENSE.get(action.get('action'), action.get('action')), _of_subtask(action),
+                           _rule_words(action))
+    if action.get('result') not in (None, 'sent'):
+        text += ' (%s)' % (action.get('result').replace('_', ' '),)
+    return text
+
+
+def _rule_words(action):
+    if action.get('rule_name'):
+        return "rule '%s'" % (action['rule_name'],)
+    if action.get('rule_index') is not None:
+        return 'rule %d' % (action['rule_index'],)
+    return 'the policy'
+
+
+def heading(task):
+    """``task 1004 'Create tenant' (tenant t_report in cluster obcluster)``: the task and what it works on."""
+    text = task_label(task)
+    objects = object_label(dict(tenant=(task.get('objects') or {}).get('tenant'),
+                                cluster=(task.get('objects') or {}).get('cluster')))
+    return '%s (%s)' % (text, objects) if objects else text
+
+
+def check_mode_message(result):
+    """Check mode's one line: what the policy would do to each task, and what it would leave as it is."""
+    parts = []
+    for task in result['tasks']:
+        would = ['%s (%s)' % (_would(action), action['reason'])
+                 for action in task.get('actions') or [] if action.get('result') == WOULD_SEND]
+        left = ['would leave it failed: %s' % (decision['reason'],)
+                for decision in task.get('decisions') or [] if decision.get('reason')]
+        if not would and not left:
+            continue
+        causes = [explain_failed_subtask(subtask, subtask.get('cause')) for subtask in task.get('failed_subtasks') or []]
+        parts.append('%s %s: %s' % (heading(task), task.get('status') or 'in an unknown state',
+                                    '; '.join(causes + would + left)))
+    counts = result['summary']
+    text = 'check mode, nothing sent: %d of %d task(s) call for a decision, %d action(s) would be sent' % (
+        len(parts), counts['total'], counts['actions_would_send'])
+    return text + (': ' + ' | '.join(parts) if parts else '')
+
+
+def _would(action):
+    """``would retry subtask 12 'Create resource pool'``, from a report's action entry."""
+    verb = {'rollback': 'roll back'}.get(action.get('action'), action.get('action'))
+    if action.get('action') == 'rollback' or action.get('subtask_id') is None:
+        return 'would %s the task' % (verb,)
+    return 'would %s %s' % (verb, subtask_label(dict(id=action['subtask_id'], name=action.get('subtask_name'))))
+
+
+def _of_subtask(action):
+    if action.get('action') == 'rollback' or action.get('subtask_id') is None:
+        return ''
+    return ' of ' + subtask_label(dict(id=action['subtask_id'], name=action.get('subtask_name')))
 
 
 def unsuccessful_message(result):
@@ -179,7 +256,7 @@ def unsuccessful_message(result):
     for task in result['tasks']:
         if task['outcome'] == SUCCEEDED:
             continue
-        text = '%s %s' % (task_label(task), task['outcome'] or 'unfinished')
+        text = '%s %s' % (heading(task), task['outcome'] or 'unfinished')
         if task['outcome'] == NOT_FOUND:
             text += ' (OCP knows no task with this id)'
         elif task.get('status'):
@@ -191,3 +268,17 @@ def unsuccessful_message(result):
     counts = result['summary']
     return '%d of %d task(s) did not succeed: %s' % (counts['total'] - counts[SUCCEEDED], counts['total'],
                                                      ' | '.join(parts))
+
+
+def left_unfinished_lines(records):
+    """One line per task the supervision leaves unfinished when it is stopped (Ctrl-C, SIGTERM, the
+    controller gone): it goes on in OCP, and how to pick it up."""
+    lines = []
+    for record in records:
+        if record.finished:
+            continue
+        task = dict(id=record.task_id, name=record.latest.get('name'), objects=task_objects(record.latest))
+        lines.append('ocp_task_wait: stopped; %s goes on in OCP, unsupervised: to pick it up, run the playbook again '
+                     '(the supervision reads OCP\'s records and sends no action twice) or wait for task %s with '
+                     'oceanbase.ocp.ocp_task_wait' % (heading(task), record.task_id))
+    return lines

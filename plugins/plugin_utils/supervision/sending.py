@@ -52,6 +52,18 @@ def target_label(action):
     return ' of ' + subtask_label(dict(id=action.subtask_id, name=action.subtask_name))
 
 
+# The verb of each action, as a sentence says it: "would retry subtask 12", "would roll back the task".
+VERBS = {'rollback': 'roll back'}
+
+
+def would_sentence(action):
+    """``would retry subtask 12 'Create resource pool'``; ``would roll back the task``."""
+    verb = VERBS.get(action.action, action.action)
+    if sent_on_subtask(action) is None:
+        return 'would %s the task' % (verb,)
+    return 'would %s %s' % (verb, subtask_label(dict(id=action.subtask_id, name=action.subtask_name)))
+
+
 def describe(action, now, result):
     """An action as the report shows it."""
     return dict(action=action.action, subtask_id=action.subtask_id, subtask_name=action.subtask_name,
@@ -94,8 +106,7 @@ class Sender(object):
             after = predict_after(action.action, record.task, sent_on_subtask(action))
             self.diffs.append(state_diff('task %s, %s%s' % (record.task_id, action.action, target_label(action)),
                                          record.task, after))
-        self._progress("task %s: would %s%s (%s)"
-                       % (record.task_id, action.action, target_label(action), action.reason))
+        self._progress("task %s: %s (%s)" % (record.task_id, would_sentence(action), action.reason))
 
     def send(self, record, action, key, now):
         """Send ``action`` for ``record`` if OCP still calls for it; True when it was sent (or may have been)."""
@@ -110,6 +121,9 @@ class Sender(object):
                            'not sending the %s, deciding again' % (record.task_id, what))
             return False
         if sending.kind == REJECTED:
+            # The refusal (403, a state OCP calls illegal) ends the wait, but it is an action the
+            # policy took: the report keeps it with its result, not only the message.
+            record.actions.append(dict(describe(action, now, REFUSED), error='%s' % (sending.error,)))
             raise sending.error
         if sending.kind == NOT_SENT:
             self._progress('task %s: could not send the %s (%s); trying again later'

@@ -14,12 +14,15 @@ One poll round:
 
 - With few tasks left, each is read in detail. With more, the list of unfinished tasks (every
   page) replaces them, and a task is read in detail only when its list entry calls for a
-  decision (task_list/entries.py read_reason, the way the event source watches too): it left the
-  list (it finished: the list does not show the task's operation, which tells a success from a
-  rollback), it shows a FAILED subtask, or a RUNNING subtask a cancel rule may watch runs a run
-  whose start the supervision does not know. reading.py's SUPERVISION_WATCHING says how this
-  differs from the event source, and why. So a round costs the list plus one read per task that
-  finished or failed since the previous round, whatever the number of tasks waited for.
+  decision (task_list/entries.py read_reason, the way the event source watches too): it shows a
+  FAILED subtask, or a RUNNING subtask a cancel rule may watch runs a run whose start the
+  supervision does not know. Tasks that left the list (they finished) are looked up among the
+  tasks that ended last (one more list query, more pages only while some are missing), and
+  their entry tells the outcome where it can (entries.finished_outcome: a success by forward
+  runs, or a rollback's marks); only the rest are read. reading.py's SUPERVISION_WATCHING says
+  how this differs from the event source, and why. So a round costs the list pages plus one
+  read per task that failed (the policy and the report look at it) or that the entry leaves in
+  doubt, whatever the number of tasks waited for.
 - A task that needs a decision gets its evidence read (evidence.py, reading.py), and
   ``policy.decide`` says what to do. Due actions go to the Sender, which re-reads the task right
   before each POST and sends only what OCP still calls for.
@@ -62,13 +65,19 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy i
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import Reader
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.records import Outage, TaskRecord
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import (
+    failed_subtask_entries,
     final_line,
+    left_unfinished_lines,
     progress_line,
     summary,
     task_result,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending import Sender, describe
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import entry_fingerprint
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import (
+    entry_fingerprint,
+    finished_outcome,
+    operation_told,
+)
 
 # At the deadline, tasks that timed out are read once more (up to this many) to report what still runs.
 FINAL_READS_MAX = 50
@@ -142,6 +151,10 @@ class Supervisor(object):
         elapsed = self._clock() - started
         self._progress(final_line(self._records, elapsed, self.check_mode))
         return self._result(elapsed)
+
+    def left_unfinished(self):
+        """The lines to print when the supervision is stopped from outside: one per unfinished task."""
+        return left_unfinished_lines(self._records)
 
     def report_so_far(self):
         """The result as far as the supervision got, for a run stopped by an error."""
@@ -247,16 +260,22 @@ class Supervisor(object):
         record.unconfirmed = []
 
     def _mark_changed_from_list(self, unfinished):
-        """Mark the tasks whose list entry calls for a read; True when any entry changed."""
+        """Mark the tasks whose list entry calls for a read, and end those whose entry among the
+        tasks that ended last tells their outcome; True when any entry changed."""
         by_id = self.reader.unfinished_tasks()
         self._answered = True
+        left = [record.task_id for record in unfinished if record.task_id not in by_id]
+        ended = self.task_list.recently_ended(left) if left and self.task_list.watching.ended_from_list else {}
         changed = False
         for record in unfinished:
             entry = by_id.get(record.task_id)
+            if entry is None and self._ended_from_entry(record, ended.get(record.task_id)):
+                changed = True
+                continue
             fingerprint = None if entry is None else entry_fingerprint(entry)
             if fingerprint != record.fingerprint or record.fingerprint is None:
                 changed = changed or record.fingerprint is not None
-                # Missing from the list: finished (or gone); either way a read tells.
+                # Missing from the list and from the tasks that ended last: a read tells.
                 if self._entry_calls_for_a_read(record, entry):
                     record.needs_read = True
             if entry is not None:
@@ -265,6 +284,23 @@ class Supervisor(object):
                     record.recorded_now = actions_recorded(entry)
             record.fingerprint = fingerprint
         return changed
+
+    def _ended_from_entry(self, record, entry):
+        """End a task that left the list by its entry among the tasks that ended last, where that
+        entry tells the outcome (task_list/entries.py finished_outcome); True when it did.
+
+        Not when an action's answer was lost (only a read settles it), nor, under ``max_actions``,
+        when the runs behind the entry would count (their log tells how many)."""
+        if entry is None or record.unconfirmed:
+            return False
+        outcome = finished_outcome(entry, history=self.policy.max_actions is not None)
+        if outcome is None:
+            return False
+        record.listed = dict(entry, operation=operation_told(entry, outcome))
+        record.fingerprint = entry_fingerprint(entry)
+        record.needs_read = False
+        record.outcome = outcome
+        return True
 
     def _entry_calls_for_a_read(self, record, entry):
         """Whether the task's list entry (None: it left the list) calls for a read (task_list/entries.py)."""
@@ -338,6 +374,8 @@ class Supervisor(object):
             if self.check_mode:
                 self.sender.would_send(record, action, now)
                 continue
+            if action.action == ROLLBACK_ACTION and not record.failed_before_rollback:
+                record.failed_before_rollback = failed_subtask_entries(record, self.reader.runs)
             acted = self.sender.send(record, action, key, now) or acted
             if record.finished:
                 break

@@ -270,7 +270,7 @@ def events_from_entry(entry, memory, context):
     # Every task the source knows has this key (told, or taken as history): offered, it is news
     # only for a task never seen.
     collector.offer('%s:started' % task_id, TASK_STARTED, entry.get('startTime'), task=memory.summary)
-    if finished_outcome(entry) == SUCCEEDED:
+    if finished_outcome(entry, history=True) == SUCCEEDED:
         memory.summary['operation'] = 'EXECUTE'
         collector.offer('%s:SUCCEEDED' % task_id, TASK_SUCCEEDED, entry.get('finishTime'), task=memory.summary)
         memory.finished = True

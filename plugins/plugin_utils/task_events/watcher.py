@@ -14,8 +14,10 @@ A poll:
   one-page list query, of every status, newest first, down to the newest id the last sweep saw:
   a task that started and ended between two polls is never on the first list;
 - when tasks left that list (they ended), asks one more list query, of the SUCCESSFUL tasks that
-  ended last: an entry showing every subtask SUCCESSFUL under EXECUTE tells a clean success, with
-  no read (the list shows no operation, so a rollback or a success after a retry needs one);
+  ended last (more pages only while some of them are not found yet, task_list/listing.py): an
+  entry showing every subtask SUCCESSFUL under EXECUTE tells a clean success, with no read (a
+  rollback or a success after a retry is read: the source tells every failure on the way, and
+  only the log shows them);
 - reads in detail only a task whose entry needs it (events.entry_needs_read, the rule the
   supervision watches the list by too, task_list/entries.py: it failed, it ended other than
   cleanly, it runs a subtask under a ``running_long`` limit) and, once per run, the log of a
@@ -300,7 +302,8 @@ class TaskEventWatcher:
             ended.update(self.task_list.recently_ended(left))
         for task_id in sorted(set(ended) | set(left)):
             entry, memory = ended.get(task_id), state.memory.get(task_id)
-            if entry is not None and finished_outcome(entry) is not None and (memory is None or not memory.needs_read):
+            if entry is not None and finished_outcome(entry, history=True) is not None and (
+                    memory is None or not memory.needs_read):
                 task_events[task_id], updates[task_id] = events_from_entry(entry, memory, context)
             else:
                 to_read.append((task_id, entry))

@@ -8,7 +8,7 @@ task's status, start and finish, and each subtask's status and operation; it lac
 operation, each subtask's times, ``runTime`` and logs. So a watcher compares each entry with the
 one it saw before (``entry_fingerprint``) and reads a task in detail only when the entry calls
 for something it cannot show (``read_reason``); a finished task's outcome comes from its entry
-when the entry is enough (``finished_outcome``); and a subtask's log, which only grows while the
+when the entry is enough (``finished_outcome``: a success, or the marks a rollback leaves); and a subtask's log, which only grows while the
 subtask is at work, is read once per state it settles in (``log_view``, ``SettledLogs``).
 """
 
@@ -19,7 +19,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     AFTER_A_FIRST_RUN_OPERATIONS,
     EXECUTE,
     FAILED,
+    FORWARD_OPERATIONS,
     PENDING,
+    ROLLBACK,
+    ROLLBACK_SKIP,
+    ROLLED_BACK,
     RUNNING,
     SUCCEEDED,
     SUCCESSFUL,
@@ -29,6 +33,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
 # any FAILED subtask in a changed entry, or only a failure the entry did not show before.
 ANY_FAILURE = 'any_failure'
 NEW_FAILURE = 'new_failure'
+# The operations a rollback leaves on the subtasks it undid (or skipped while undoing).
+ROLLBACK_OPERATIONS = frozenset([ROLLBACK, ROLLBACK_SKIP])
 # Subtask states in which no run goes on: its log holds all it will hold until the state changes.
 LOG_SETTLED_STATUSES = frozenset([FAILED, SUCCESSFUL, PENDING])
 
@@ -84,18 +90,48 @@ def read_reason(entry, seen, failures, history=False, watched=None, known=None):
     return None
 
 
-def finished_outcome(entry):
-    """The outcome (vocabulary.SUCCEEDED...) a finished task's list entry tells by itself, or None
-    when only a detail read can tell.
+def finished_outcome(entry, history=False):
+    """The outcome (vocabulary.SUCCEEDED or ROLLED_BACK) a finished task's list entry tells by
+    itself, or None when only a detail read can tell.
 
-    Today: a clean success, SUCCESSFUL with every subtask SUCCESSFUL under EXECUTE. Nothing can
-    have failed on the way (a retry, skip or cancel leaves its operation), and it is no rollback
-    (that leaves subtasks PENDING, ST-10). Anything else is left to a read.
+    - succeeded: SUCCESSFUL with every subtask SUCCESSFUL under a forward operation (EXECUTE, or
+      RETRY: a retry that ended SUCCESSFUL did the subtask's work). A skip is no forward run:
+      the work was not done, and whoever decides on it reads the task.
+    - rolled back: SUCCESSFUL with every subtask back to PENDING and at least one under a
+      rollback operation (ROLLBACK, ROLLBACK_SKIP): the marks a finished rollback leaves
+      (docs/ocp-behaviour.md#task-and-subtask-states, ST-10). The list shows no task operation,
+      and these marks are how OCP's own list sample shows a rolled-back task.
+    - anything else (some subtasks SUCCESSFUL and some PENDING, no subtasks, a status still
+      moving) is doubt: None.
+
+    ``history``: whether the runs behind the entry matter to the caller (the event source tells
+    every failure, a supervision under ``max_actions`` counts every action): then only a clean
+    success (every subtask SUCCESSFUL under EXECUTE, where nothing can have failed on the way)
+    is told, and anything a retry, skip, cancel or rollback left is read.
     """
     subtasks = entry.get('subtasks') or []
-    if entry.get('status') == SUCCESSFUL and subtasks and all(
-            subtask.get('status') == SUCCESSFUL and subtask.get('operation') == EXECUTE for subtask in subtasks):
+    if entry.get('status') != SUCCESSFUL or not subtasks:
+        return None
+    forward = (EXECUTE,) if history else FORWARD_OPERATIONS
+    if all(subtask.get('status') == SUCCESSFUL and subtask.get('operation') in forward for subtask in subtasks):
         return SUCCEEDED
+    if history:
+        return None
+    if all(subtask.get('status') == PENDING for subtask in subtasks) and any(
+            subtask.get('operation') in ROLLBACK_OPERATIONS for subtask in subtasks):
+        return ROLLED_BACK
+    return None
+
+
+def operation_told(entry, outcome):
+    """The task operation a finished entry whose outcome it told (``finished_outcome``) implies,
+    or None where it does not: the list shows no task operation. A rollback's is ROLLBACK; a
+    success with every subtask under EXECUTE was never retried (a task retry puts its failed
+    subtasks under RETRY), so its operation is EXECUTE; after a retry it may be EXECUTE or RETRY."""
+    if outcome == ROLLED_BACK:
+        return ROLLBACK
+    if outcome == SUCCEEDED and all(subtask.get('operation') == EXECUTE for subtask in entry.get('subtasks') or []):
+        return EXECUTE
     return None
 
 

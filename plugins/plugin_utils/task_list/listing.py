@@ -19,6 +19,9 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries im
 UNFINISHED_STATUSES = [RUNNING, FAILED]
 # A sweep usually finds a handful of new tasks: small pages keep its answer small.
 SWEEP_PAGE_SIZE = 100
+# Pages of the tasks that ended last read for tasks that left the list: past these, a task ended
+# so long before (behind this many others) that a read of it costs less than more pages.
+ENDED_PAGES_MAX = 3
 
 
 class Watching(collections.namedtuple('Watching', ['detail_below', 'sweep_every', 'ended_from_list', 'failures'])):
@@ -92,17 +95,26 @@ class TaskList(object):
 
     def recently_ended(self, task_ids):
         """The list entries of the tasks in ``task_ids`` that OCP shows SUCCESSFUL among those that
-        finished last, by id: one query instead of a read each. A task not in that page is left
-        out (the caller reads it)."""
-        if not self._ended_query_works:
-            return {}
-        size = min(MAX_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(task_ids)))
-        self.queries += 1
-        try:
-            tasks, _page = self._api.list_tasks(dict(self.filters, status=[SUCCESSFUL]), page=1, size=size,
-                                                sort='finishTime,desc')
-        except OcpBadRequestError:
-            self._ended_query_works = False
+        finished last, by id, newest finish first: a page of them instead of a read each, and the
+        next page while some are still missing (more tasks than a page ended in all of OCP since
+        the previous look), up to ENDED_PAGES_MAX pages. A task not found there is left out (the
+        caller reads it): it ended long ago, or it is FAILED, or OCP lost it."""
+        if not self._ended_query_works or not task_ids:
             return {}
         wanted = set(task_ids)
-        return dict((task.get('id'), task) for task in tasks if task.get('id') in wanted)
+        size = min(MAX_PAGE_SIZE, max(SWEEP_PAGE_SIZE, 2 * len(wanted)))
+        found, pages = {}, self._api.pages(dict(self.filters, status=[SUCCESSFUL]), size=size, sort='finishTime,desc')
+        for read in range(1, ENDED_PAGES_MAX + 1):
+            self.queries += 1
+            try:
+                tasks, _page_info = next(pages)
+            except StopIteration:
+                self.queries -= 1  # the list had ended: nothing was asked
+                break
+            except OcpBadRequestError:
+                self._ended_query_works = False
+                return {}
+            found.update((task.get('id'), task) for task in tasks if task.get('id') in wanted)
+            if len(found) == len(wanted):
+                break
+        return found

@@ -72,6 +72,13 @@ ROLLING_BACK = task('RUNNING', 'ROLLBACK', sub_status='READY', sub_operation='RO
 # The POST's answer or fault.
 OK = dict(json=envelope())
 ILLEGAL_STATE = dict(status=400, json=dict(successful=False, status=400, error=dict(code=20003, message='illegal state')))
+# OCP 4.2's and 3.1/4.0's codes for the same refusal, and codes a version may send that we do not map.
+TSK10007 = dict(status=400, json=dict(successful=False, status=400, error=dict(code='TSK10007', message='not supported')))
+NUMBERED_4007 = dict(status=400, json=dict(successful=False, status=400, error=dict(code=4007, message='not allowed')))
+TSK10010 = dict(status=400, json=dict(successful=False, status=400, error=dict(code='TSK10010', message='can not skip')))
+UNKNOWN_400 = dict(status=400, json=dict(successful=False, status=400, error=dict(code='TSK10099', message='new code')))
+TSK10009 = dict(status=400, json=dict(successful=False, status=400, error=dict(code='TSK10009', message='no rollback')))
+RETRIED = task('RUNNING', sub_status='READY', sub_operation='RETRY')
 TOO_MANY = dict(status=429, json=dict(successful=False, status=429), headers={'Retry-After': '7'})
 UNAVAILABLE = dict(status=503, body='<html>503 Service Unavailable</html>')
 BAD_GATEWAY = dict(status=502, body='<html>502 Bad Gateway</html>')
@@ -84,6 +91,7 @@ FORBIDDEN = dict(status=403, json=dict(successful=False, status=403, error=dict(
 READ_UNAVAILABLE = dict(status=503, body='<html>503 Service Unavailable</html>')
 READ_UNAUTHORIZED = dict(status=401, json=dict(successful=False, status=401, error=dict(code=10006)))
 
+RETRY = 'retry'        # a subtask retry, as the supervision sends it
 SKIP = 'skip'          # a subtask action: OCP checks it under the subtask's row lock (ACT-7)
 ROLLBACK = 'rollback'  # a task action: no row lock (ACT-7)
 
@@ -98,6 +106,17 @@ CASES = [
     ('refused: someone else acted first, under the row lock', SKIP, [FAILED, SKIPPED], ILLEGAL_STATE,
      ('someone else acted', 3, 1), ('refused', 1, 1)),
     ('refused in the state it was decided on', SKIP, [FAILED, FAILED], ILLEGAL_STATE,
+     ('refused', 3, 1), ('refused', 1, 1)),
+    # Any 400 is read again and decided like a lost race, whatever code the version sends (ERR-2).
+    ('OCP 4.2: a subtask retry answered TSK10007 after another actor\'s retry', RETRY, [FAILED, RETRIED], TSK10007,
+     ('someone else acted', 3, 1), ('refused', 1, 1)),
+    ('OCP 4.0: a subtask skip answered 4007 after another actor\'s skip', SKIP, [FAILED, SKIPPED], NUMBERED_4007,
+     ('someone else acted', 3, 1), ('refused', 1, 1)),
+    ('OCP 4.2: a skip refused TSK10010 in the state it was decided on', SKIP, [FAILED, FAILED], TSK10010,
+     ('refused', 3, 1), ('refused', 1, 1)),
+    ('a 400 with a code no table lists, after another actor\'s skip', SKIP, [FAILED, SKIPPED], UNKNOWN_400,
+     ('someone else acted', 3, 1), ('refused', 1, 1)),
+    ('OCP 4.2: a rollback refused TSK10009', ROLLBACK, [FAILED, FAILED], TSK10009,
      ('refused', 3, 1), ('refused', 1, 1)),
     # The module fails (run it again later); the supervision defers it past the Retry-After.
     ('429, and a read shows no effect', SKIP, [FAILED, FAILED], TOO_MANY,

@@ -21,8 +21,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpPermissionError,
     OcpRollbackProhibitedError,
     OcpServerError,
+    OcpSkipRefusedError,
     OcpUnexpectedResponseError,
+    code_meaning,
     error_from_response,
+    normalised_code,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
 
@@ -80,6 +83,55 @@ def test_code_sent_as_a_string_still_refines_a_400(client, mocked):
     with pytest.raises(OcpRollbackProhibitedError) as raised:
         client.post(TASK_PATH + "/rollback")
     assert raised.value.code == 20004
+
+
+# Every version's codes (docs/ocp-behaviour.md#errors-and-error-codes, the table of codes).
+@pytest.mark.parametrize("code, error_class, meaning", [
+    ("TSK10007", OcpIllegalStateError, "illegal_state"),
+    ("TSK10016", OcpIllegalStateError, "illegal_state"),
+    ("TSK10017", OcpIllegalStateError, "illegal_state"),
+    ("tsk10007", OcpIllegalStateError, "illegal_state"),
+    (4007, OcpIllegalStateError, "illegal_state"),
+    ("4007", OcpIllegalStateError, "illegal_state"),
+    (20003, OcpIllegalStateError, "illegal_state"),
+    ("TSK10009", OcpRollbackProhibitedError, "rollback_prohibited"),
+    (4009, OcpRollbackProhibitedError, "rollback_prohibited"),
+    ("TSK10010", OcpSkipRefusedError, "skip_refused"),
+    (4010, OcpSkipRefusedError, "skip_refused"),
+    ("COM10001", OcpBadRequestError, "bad_parameter"),
+    ("COM10011", OcpBadRequestError, "unsortable_field"),
+    ("XYZ99999", OcpBadRequestError, None),
+    (None, OcpBadRequestError, None),
+])
+def test_a_400_is_a_bad_request_whatever_the_version_calls_it(client, mocked, code, error_class, meaning):
+    mocked.post(URL + TASK_PATH + "/retry", status=400, json=error_envelope(400, code, "refused"))
+    with pytest.raises(error_class) as raised:
+        client.post(TASK_PATH + "/retry")
+    assert isinstance(raised.value, OcpBadRequestError)
+    assert raised.value.meaning == meaning
+
+
+@pytest.mark.parametrize("status, code, error_class, meaning", [
+    (404, "TSK10001", OcpNotFoundError, "task_not_found"),
+    (404, 4001, OcpNotFoundError, "task_not_found"),
+    (403, "IAM11000", OcpPermissionError, "not_authorised"),
+    (401, "IAM10000", OcpAuthenticationError, "not_logged_on"),
+    (500, "COM10999", OcpServerError, "unknown_error"),
+    (500, 1999, OcpServerError, "unknown_error"),
+])
+def test_other_statuses_keep_their_type_and_the_code_its_meaning(client, mocked, status, code, error_class, meaning):
+    mocked.get(URL + TASK_PATH, status=status, json=error_envelope(status, code, "words"))
+    with pytest.raises(error_class) as raised:
+        client.get(TASK_PATH)
+    assert raised.value.meaning == meaning
+
+
+def test_codes_are_normalised_and_bounded():
+    assert normalised_code(" TSK10007 ") == "TSK10007" and normalised_code("20003") == 20003
+    assert normalised_code(4007.0) == 4007
+    assert normalised_code(True) is None and normalised_code({"a": 1}) is None
+    assert normalised_code("x" * 33) is None and normalised_code("TSK 1\n") is None
+    assert code_meaning("\u0661\u0662") is None  # digits of another script are no code of OCP's
 
 
 def test_html_page_with_http_200(client, mocked):

@@ -289,6 +289,41 @@ class TestRetryAfter:
         # 10 s as asked (more than the 0.375 s backoff), then the plain backoff for "0".
         assert sleeps == [10.0, 0.75]
 
+    def test_a_get_throttled_for_7s_with_only_rate_limit_reset_succeeds(self, client, mocked, sleeps):
+        # OCP's 429: a JSON envelope, RateLimit-* headers, no Retry-After (docs/ocp-behaviour.md, THR-1, THR-2).
+        mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Limit": "10", "RateLimit-Remaining": "0",
+                                                         "RateLimit-Reset": "7"},
+                   json={"duration": 0, "error": {"code": 0, "message": "Excessive number of requests."},
+                         "server": "ocp-1", "status": 429, "successful": False, "traceId": ""})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        assert client.get(TASK_PATH)["data"] == {"id": 1000}
+        assert sleeps == [7.0]
+
+    def test_rate_limit_reset_on_a_success_asks_for_no_wait(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=503, headers={"RateLimit-Reset": "40"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}), headers={"RateLimit-Reset": "40"})
+        client.get(TASK_PATH)
+        assert sleeps == [0.375]
+
+    def test_the_longer_of_retry_after_and_rate_limit_reset(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "2", "RateLimit-Reset": "5"})
+        mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "6", "RateLimit-Reset": "bogus"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        client.get(TASK_PATH)
+        assert sleeps == [5.0, 6.0]
+
+    def test_a_rate_limit_reset_under_a_minute_is_waited_out(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Reset": "53"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        client.get(TASK_PATH)
+        assert sleeps == [53.0]
+
+    def test_a_rate_limit_reset_past_a_minute_is_left_to_the_caller(self, client, mocked, sleeps):
+        mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Reset": "3600"})
+        with pytest.raises(OcpApiError) as raised:
+            client.get(TASK_PATH)
+        assert raised.value.retry_after == 3600.0 and sleeps == []
+
     def test_an_http_date_is_read_too(self, client, mocked, sleeps):
         in_a_while = email.utils.formatdate(time.time() + 30, usegmt=True)
         mocked.get(URL + TASK_PATH, status=503, headers={"Retry-After": in_a_while})

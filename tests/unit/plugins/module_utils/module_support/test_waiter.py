@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpApiError, OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import (
     TaskWaiter,
     WaitResult,
@@ -363,3 +363,53 @@ def test_message_for_a_task_not_finished_when_read():
 def test_message_for_a_success():
     assert wait_failure_message(WaitResult(SUCCEEDED, task('SUCCESSFUL'), 3, 2)) == \
         "task 1024 'Create tenant' succeeded after 3s"
+
+
+def _throttled(retry_after):
+    # What the client raises once its own retries of a 429 have run out (docs/ocp-behaviour.md, THR-2).
+    error = OcpApiError(429, code=0, message='Excessive number of requests', method='GET', path='/api/v2/tasks/instances/1024')
+    error.retry_after = retry_after
+    return error
+
+
+class ThrottlingOcp(FakeOcp):
+    """Answers reads from a script: a snapshot, or an error to raise."""
+
+    def read_task(self, task_id):
+        answer = super(ThrottlingOcp, self).read_task(task_id)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_throttled_read_slows_the_wait_down_and_never_ends_it():
+    clock = FakeClock()
+    ocp = ThrottlingOcp(clock, [task('RUNNING'), _throttled(53.0), _throttled(None), task('SUCCESSFUL')])
+    result = TaskWaiter(ocp.read_task, 600, 5, clock=clock, sleeper=clock.sleep).wait(TASK_ID)
+    assert result.outcome == SUCCEEDED and result.polls == 2
+    # 5 s after the first read, then the 53 s OCP asked for, then the polling pace again.
+    assert clock.sleeps == [5, 53.0, 11.25]
+
+
+def test_throttling_past_the_deadline_is_a_timeout_with_the_last_task_read():
+    clock = FakeClock()
+    ocp = ThrottlingOcp(clock, [task('RUNNING'), _throttled(3600.0)])
+    result = TaskWaiter(ocp.read_task, 60, 5, clock=clock, sleeper=clock.sleep).wait(TASK_ID)
+    assert result.outcome == TIMED_OUT and result.task['status'] == 'RUNNING'
+    assert sum(clock.sleeps) == 60
+
+
+def test_a_wait_whose_every_read_is_throttled_raises_the_429_at_the_deadline():
+    clock = FakeClock()
+    ocp = ThrottlingOcp(clock, [_throttled(20.0)])
+    with pytest.raises(OcpApiError) as raised:
+        TaskWaiter(ocp.read_task, 30, 5, clock=clock, sleeper=clock.sleep).wait(TASK_ID)
+    assert raised.value.status == 429 and clock.sleeps == [20.0, 10.0]
+
+
+def test_other_read_errors_still_end_the_wait_at_once():
+    clock = FakeClock()
+    ocp = ThrottlingOcp(clock, [OcpApiError(401, message='bad credentials', method='GET', path='/x')])
+    with pytest.raises(OcpApiError):
+        TaskWaiter(ocp.read_task, 30, 5, clock=clock, sleeper=clock.sleep).wait(TASK_ID)
+    assert clock.sleeps == []

@@ -209,12 +209,22 @@ def test_retry_timing_reads_ocp_timestamps_in_any_form():
 
 # ---------------------------------------------------------------- guards and caps
 
-def test_never_skip_turns_a_skip_into_fail():
+def test_never_skip_passes_a_skip_over_and_says_why():
     raw = {'rules': [{'action': 'skip'}], 'never_skip': ['^Create']}
     actions = plan(raw, task(subtask(1, 'Check disk'), subtask(2, 'Create pool')))
-    assert summary(actions) == [('fail', 2, 0)]
-    assert 'never_skip' in actions[0].reason
+    assert summary(actions) == [('fail', 2, None)]
+    assert 'no rule applies' in actions[0].reason and "never_skip '^Create' forbids" in actions[0].reason
     assert summary(plan(raw, task(subtask(1, 'Check disk')))) == [('skip', 1, 0)]
+
+
+def test_a_skip_never_skip_forbids_passes_to_the_next_matching_rule():
+    # One rule model: like a used-up retry, a forbidden skip gives way to the catch-all rollback.
+    raw = {'rules': [{'name': 'skip pools', 'action': 'skip'}, {'name': 'anything else', 'action': 'rollback'}],
+           'never_skip': ['pool$']}
+    actions = plan(raw, task(subtask(1, 'Create pool'), status='FAILED'))
+    assert summary(actions) == [('rollback', 1, 1)]
+    assert actions[0].rule_name == 'anything else'
+    assert "rule 0 'skip pools' would skip" in actions[0].reason and 'never_skip' in actions[0].reason
 
 
 def test_max_actions_counts_the_actions_taken_and_the_plan():

@@ -226,7 +226,7 @@ def test_check_mode_reads_once_sends_nothing_and_says_what_it_would_do():
     assert task['outcome'] is None
     assert [a['result'] for a in task['actions']] == ['would_send']
     assert result['summary']['unfinished'] == 1 and result['summary']['actions_would_send'] == 1
-    assert any(line.startswith("task 1: would retry of subtask 112 'Create resource pool'") for line in lines)
+    assert any(line.startswith("task 1: would retry subtask 112 'Create resource pool'") for line in lines)
     assert lines[-1].startswith('checked (check mode, nothing sent) after 0s: 0 running, 0 succeeded, 1 failed')
     [diff] = result['diff']
     assert "subtask 112 'Create resource pool': FAILED/EXECUTE" in diff['before']
@@ -256,7 +256,7 @@ def test_timeout_ends_on_the_deadline_and_says_what_still_runs():
                          "1m00s)")
     assert 'nothing left' not in lines[-1]
     message = unsuccessful_message(result)
-    assert "task 1 'Create tenant' timed_out (RUNNING/EXECUTE): subtask 10 'Install OCP agent' running for 1m00s" in message
+    assert "task 1 'Create tenant' (tenant t_app in cluster obcluster) timed_out (RUNNING/EXECUTE): subtask 10 'Install OCP agent' running for 1m00s" in message
 
 
 def test_retry_delay_is_waited_for_and_the_sleep_ends_when_it_is_due():
@@ -321,8 +321,47 @@ def test_progressing_tasks_among_many_are_not_read_until_they_finish():
 
     result, _clock, _lines = supervise(api, task_ids=[1, 2, 3, 4, 5], timeout=30, sleeper=sleeper)
     assert result['summary']['succeeded'] == 5
-    # One read per task, when it left the list; none while it progressed.
-    assert sorted(api.calls_of('read')) == [('read', i) for i in range(1, 6)]
+    # None read: not while they progressed, nor when they left the list, since each entry among
+    # the tasks that ended last tells a success; the report counts their subtasks all the same.
+    assert api.calls_of('read') == []
+    assert [(task['subtasks_done'], task['subtasks_total'], task['operation']) for task in result['tasks']] == \
+        [(2, 2, 'EXECUTE')] * 5
+
+
+def _many(count=5):
+    api = FakeOcp()
+    for task_id in range(1, count + 1):
+        api.add_task(task_id)
+    return api
+
+
+def test_a_finished_tasks_outcome_comes_from_its_entry_where_the_entry_tells_it():
+    api = _many()
+    supervisor, _lines = supervisor_for(api, timeout=30)
+    api.run_to_success(1)                                        # clean: EXECUTE only
+    api.fail(2, 0), api.retry(2, 0), api.run_to_success(2)      # a forward retry: succeeded
+    api.fail(3, 0), api.roll_back(3)                             # the rollback's marks: rolled back
+    api.fail(4, 0), api.skip(4, 0), api.run_to_success(4)       # a skip is no forward run: read
+    api.run_to_success(5)
+    result = supervisor.run([1, 2, 3, 4, 5])
+    by_id = dict((task['id'], task) for task in result['tasks'])
+    assert [by_id[i]['outcome'] for i in range(1, 6)] == \
+        ['succeeded', 'succeeded', 'rolled_back', 'succeeded', 'succeeded']
+    assert api.calls_of('read') == [('read', 4)]
+    assert (by_id[3]['operation'], by_id[3]['subtasks_done'], by_id[3]['subtasks_total']) == ('ROLLBACK', 0, 3)
+    # After a retry the task's own operation is not in the entry: the report does not guess it.
+    assert by_id[2]['operation'] is None and by_id[2]['subtasks_done'] == 3
+
+
+def test_under_max_actions_a_task_with_runs_behind_its_entry_is_read_for_their_count():
+    api = _many()
+    supervisor, _lines = supervisor_for(api, dict(RETRY_TIMEOUTS, max_actions=5), timeout=30)
+    api.run_to_success(1)
+    api.fail(2, 0), api.retry(2, 0), api.run_to_success(2)
+    api.run_to_success(3), api.run_to_success(4), api.run_to_success(5)
+    result = supervisor.run([1, 2, 3, 4, 5])
+    assert result['summary']['succeeded'] == 5
+    assert api.calls_of('read') == [('read', 2)]
 
 
 def test_a_failure_among_many_tasks_is_read_and_remediated():
@@ -695,7 +734,8 @@ def test_failure_explanation_names_the_subtask_its_host_and_its_cause():
     api = FakeOcp(failed_task())
     result, _clock, _lines = supervise(api)
     message = unsuccessful_message(result)
-    assert message == ("1 of 1 task(s) did not succeed: task 1 'Create tenant' failed (FAILED/EXECUTE): subtask 112 "
+    assert message == ("1 of 1 task(s) did not succeed: task 1 'Create tenant' (tenant t_app in cluster obcluster) "
+                       "failed (FAILED/EXECUTE): subtask 112 "
                        "'Create resource pool' (Create resource pool on host 10.0.0.1) failed: ERROR 4012 (HY000): "
                        "Timeout; no rule applies to subtask 112 'Create resource pool'; the task is left as it is")
 

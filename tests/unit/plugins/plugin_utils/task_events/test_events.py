@@ -192,6 +192,6 @@ def test_memory_survives_json():
 def test_only_a_clean_success_is_told_from_the_list_entry(subtasks, clean):
     ended = entry(status='SUCCESSFUL', subtasks=subtasks, finish='2024-05-01T12:09:00+08:00')
     events, memory = events_from_entry(ended, TaskMemory(keys=['5:started']), CONTEXT)
-    assert (finished_outcome(ended) == 'succeeded') is clean
+    assert (finished_outcome(ended, history=True) == 'succeeded') is clean
     assert [event.key for event in events] == (['5:SUCCEEDED'] if clean else [])
     assert memory.finished is clean

@@ -17,9 +17,10 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries im
     entry_fingerprint,
     finished_outcome,
     log_view,
+    operation_told,
     read_reason,
 )
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.listing import TaskList, Watching
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.listing import ENDED_PAGES_MAX, TaskList, Watching
 from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import FakeOcp
 
 WATCHING = Watching(detail_below=4, sweep_every=0, ended_from_list=True, failures=NEW_FAILURE)
@@ -78,14 +79,44 @@ def test_a_run_under_a_limit_calls_for_a_read_until_its_start_is_known():
     assert read_reason(running, seen, NEW_FAILURE, watched={'1': 'EXECUTE'}, known={'1': 'RETRY'})
 
 
-@pytest.mark.parametrize('subtasks, outcome', [
-    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'EXECUTE')), 'succeeded'),
-    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'RETRY')), None),   # a failure on the way: the log tells
-    ((('1', 'PENDING', 'ROLLBACK'), ('2', 'PENDING', 'EXECUTE')), None),      # rolled back: read, for now
-    ((), None),
+@pytest.mark.parametrize('subtasks, outcome, with_history', [
+    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'EXECUTE')), 'succeeded', 'succeeded'),
+    # A forward retry did the work; a caller to whom the failure on the way matters reads it.
+    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'RETRY')), 'succeeded', None),
+    # A skip did not do the work: doubt.
+    ((('1', 'SUCCESSFUL', 'EXECUTE'), ('2', 'SUCCESSFUL', 'SKIP')), None, None),
+    # The rollback's marks (ST-10): every subtask PENDING, one undone (or skipped while undoing).
+    ((('1', 'PENDING', 'ROLLBACK'), ('2', 'PENDING', 'EXECUTE')), 'rolled_back', None),
+    ((('1', 'PENDING', 'ROLLBACK_SKIP'), ('2', 'PENDING', 'EXECUTE')), 'rolled_back', None),
+    # PENDING with no rollback mark, or some undone and some not: doubt.
+    ((('1', 'PENDING', 'EXECUTE'), ('2', 'PENDING', 'EXECUTE')), None, None),
+    ((('1', 'PENDING', 'ROLLBACK'), ('2', 'SUCCESSFUL', 'EXECUTE')), None, None),
+    ((), None, None),
 ])
-def test_a_finished_tasks_outcome_comes_from_its_entry_where_the_entry_is_enough(subtasks, outcome):
-    assert finished_outcome(entry(status='SUCCESSFUL', subtasks=subtasks, finish='t')) == outcome
+def test_a_finished_tasks_outcome_comes_from_its_entry_where_the_entry_is_enough(subtasks, outcome, with_history):
+    ended = entry(status='SUCCESSFUL', subtasks=subtasks, finish='t')
+    assert finished_outcome(ended) == outcome
+    assert finished_outcome(ended, history=True) == with_history
+    assert finished_outcome(entry(status='FAILED', subtasks=subtasks, finish='t')) is None
+    told = operation_told(ended, outcome)
+    assert told == {'succeeded': 'EXECUTE' if all(op == 'EXECUTE' for _i, _s, op in subtasks) else None,
+                    'rolled_back': 'ROLLBACK', None: None}[outcome]
+
+
+def test_the_tasks_that_ended_last_are_paged_until_each_wanted_one_is_found():
+    ocp = FakeOcp()
+    for task_id in range(1, 351):
+        ocp.add_task(task_id)
+        ocp.run_to_success(task_id)
+    task_list = TaskList(ocp, WATCHING)
+    # Pages of 100, newest finish first: one page finds both of these.
+    assert sorted(task_list.recently_ended([340, 260])) == [260, 340] and task_list.queries == 1
+    # 150 is the 201st to finish last: the third page.
+    assert sorted(task_list.recently_ended([340, 150])) == [150, 340] and task_list.queries == 1 + 3
+    # 50 would be on page 4, past ENDED_PAGES_MAX: it is left to a read.
+    assert ENDED_PAGES_MAX == 3
+    assert sorted(task_list.recently_ended([340, 50])) == [340] and task_list.queries == 4 + 3
+    assert task_list.recently_ended([]) == {} and task_list.queries == 7
 
 
 def test_a_settled_log_is_read_once_per_view_and_a_growing_one_every_time():
