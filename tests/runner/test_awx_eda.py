@@ -133,9 +133,8 @@ def test_the_awx_jobs_show_ocp_text_and_never_run_it(hostile, payloads, tmp_path
     stats = supervised.stats()
     # What AWX hands the next workflow node and the rulebook: ids, outcome words and counts.
     assert [(row["id"], row["outcome"]) for row in stats["task_supervisor"]["outcomes"]] == [(task["id"], "failed")]
-    assert set(strings_in(stats)) <= WORDS | {"task_supervisor", "summary", "outcomes", "id", "outcome", "actions",
-                                          "check_mode", "would"} | set(
-        stats["task_supervisor"]["summary"])
+    allowed = {"task_supervisor", "summary", "outcomes", "id", "outcome", "actions", "check_mode", "would"}
+    assert set(strings_in(stats)) <= WORDS | allowed | set(stats["task_supervisor"]["summary"])
     assert page_rule_matches(stats)
 
     pages = tmp_path / "pages.jsonl"

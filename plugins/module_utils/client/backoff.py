@@ -15,6 +15,7 @@ task's state to find out whether the action happened.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import random as _random
 
 try:
@@ -61,7 +62,7 @@ def rate_limit_reset_seconds(value):
         seconds = float(str(value).strip())
     except (TypeError, ValueError):
         return None
-    if seconds != seconds or seconds in (float('inf'), float('-inf')):
+    if not math.isfinite(seconds):
         return None
     return max(seconds, 0.0)
 
