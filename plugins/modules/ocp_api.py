@@ -39,6 +39,8 @@ attributes:
     details:
       - A GET is sent, since it changes nothing. Any other method is not sent; the result reports
         C(changed=true) and, in RV(request), what would have been sent.
+      - With O(reuse_task), the matching tasks are listed (a GET) and RV(reuse) says whether the request
+        would be sent, or which task would be reused (C(changed=false), its id in RV(task_ids)).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in diff_mode), when in diff mode.
     support: none
@@ -75,9 +77,72 @@ options:
       - Refused before anything is sent when it cannot be encoded as JSON (NaN or infinite numbers
         included), or with O(method=GET).
       - With AK/SK, the signature covers the MD5 of the exact bytes sent.
-      - The body is never repeated in the result, since it often holds passwords; set C(no_log=true) on the
-        task when it does, so that Ansible does not show it either.
+      - The body is never repeated in the result, since it often holds passwords. Put the secret fields
+        (a tenant's C(rootPassword), a take-over's C(rootSysPassword)) in O(secret_body) instead, so that
+        Ansible does not show them either, and the task needs no C(no_log).
     type: raw
+  secret_body:
+    description:
+      - Fields merged into the top level of O(body) before it is sent, whose values never show at any
+        verbosity - in the result, in errors, in the module's invocation echo - while the rest of the task
+        and its result show as usual.
+      - A key in both O(body) and O(secret_body) is refused before anything is sent; O(body) must be a
+        dictionary, or left out, with it.
+      - In check mode, the C(body) of RV(request) shows the body with each of these values as C(********).
+    type: dict
+  reuse_task:
+    description:
+      - What identifies, in OCP's task list, the task this request starts, so that a playbook run again
+        (a "Retry job", a re-run after a lost runner) starts nothing twice and picks up the task an earlier
+        run started. Before the request is sent, the tasks matching these filters and started within
+        O(reuse_task.max_age) decide, newest first.
+      - Exactly one RUNNING or FAILED - the request is not sent; that task is returned as the started one
+        (RV(task_ids), RV(reused=true), C(changed=false)), for M(oceanbase.ocp.ocp_task_wait) or the role to
+        supervise and its policy to retry.
+      - None RUNNING or FAILED and the newest SUCCESSFUL by executing - the operation is done; nothing is sent,
+        the task is returned with C(changed=false).
+      - None, or the newest ended by a rollback (the operation was undone) - the request is sent.
+      - Several RUNNING or FAILED matches are refused with their list, before anything is sent; narrow the
+        filter. When OCP refuses the request (HTTP 400 or 409, such as "tenant exists") and a RUNNING or
+        FAILED task matches then, another run started it at the same time - it is returned as reused. When
+        the answer is lost after the request left and a live task matches then, it is returned as the task
+        this request started.
+      - For requests that start an operation only, not with O(method=GET). RV(reuse) says which of these
+        happened and why; check mode says which it would do, and lists the tasks (a GET) to tell.
+      - "The filters that identify each operation's task: docs/starting-operations.md, section Run it again."
+    type: dict
+    suboptions:
+      # BEGIN task filters: written by `make docs` from plugins/module_utils/tasks/filters.py
+      name:
+        description: Task name, fuzzy match.
+        type: str
+      type:
+        description: Task type; V(SYS_ONECE) is spelled as OCP spells it.
+        type: str
+        choices: [MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED]
+      cluster_name:
+        description: OCP cluster name, fuzzy match.
+        type: str
+      cluster_id:
+        description: OCP cluster ID.
+        type: int
+      tenant_name:
+        description: Tenant name; OCP expects C(cluster_id) with it.
+        type: str
+      tenant_id:
+        description: Tenant ID.
+        type: int
+      host_id:
+        description: Host ID.
+        type: int
+      # END task filters
+      max_age:
+        description:
+          - Only tasks started within this many seconds of OCP's clock count. An older match is more likely
+            an earlier, different operation under the same filter (last month's upgrade of the same cluster).
+          - The default, a day, covers re-runs and the longest operations.
+        type: int
+        default: 86400
 notes:
   - "Which ids count as tasks: OCP's task instances (objects with C(id) and C(subtasks) or C(taskDefinitionId))
     anywhere in RV(data) - C(data) itself for a create call, C(data.contents[]) for a batch - and every
@@ -106,13 +171,16 @@ EXAMPLES = r'''
     body:
       name: t_orders
       mode: MYSQL
-      rootPassword: "{{ vault_tenant_root_password }}"
       zones:
         - name: zone1
           replicaType: FULL
           resourcePool: {unitSpecName: S1, unitCount: 1}
+    # Shown nowhere; the rest of the task and its result show as usual.
+    secret_body:
+      rootPassword: "{{ vault_tenant_root_password }}"
+    # A run again picks up this tenant's creation instead of failing on "tenant exists".
+    reuse_task: {name: Create tenant, tenant_name: t_orders, cluster_id: 1}
   register: tenant_started
-  no_log: true  # the body holds the tenant's root password
 
 - name: Wait until the tenant is created
   oceanbase.ocp.ocp_task_wait:
@@ -129,7 +197,7 @@ EXAMPLES = r'''
     access_key_secret: "{{ vault_ocp_access_key_secret }}"
     method: POST
     path: /api/v2/ob/clusters/1/upgrade
-    body: {version: 4.2.1.8}
+    body: {rpmFileName: oceanbase-4.2.1.8-108000022024072217.el7.x86_64.rpm}
   register: upgrade_started
 
 - name: Wait for the upgrade
@@ -198,11 +266,32 @@ task_ids:
   sample: [2001]
 request:
   description:
-    - What would have been sent, in check mode for a method other than GET. The body itself is
-      not repeated; C(body_bytes) is the length of its JSON (V(null) without a body).
+    - What would have been sent, in check mode for a method other than GET; C(body_bytes) is the length
+      of the body's JSON (V(null) without a body). The body itself is repeated (C(body)) only with
+      O(secret_body), whose values it shows as C(********), since a body without it may hold passwords.
   returned: in check mode, when O(method) is not GET
   type: dict
-  sample: {method: POST, path: /api/v2/ob/clusters/1/upgrade, query: '', body_bytes: 22}
+  sample: {method: POST, path: /api/v2/ob/clusters/1/upgrade, query: '', body_bytes: 69}
+reused:
+  description:
+    - With O(reuse_task), whether the task returned is one an earlier run (or a run at the same time)
+      started, so that nothing was sent. V(false) when the request was sent.
+  returned: when O(reuse_task) is given and the module did not fail
+  type: bool
+  sample: true
+reuse:
+  description:
+    - With O(reuse_task), what the task list decided. C(decision) is C(reuse) (a RUNNING or FAILED task
+      is supervised instead), C(already_done) (a task that succeeded, so nothing to do) or C(start) (the
+      request was sent); C(why) says why, in check mode what would be done; C(task) is the task it was
+      decided by (C(id), C(name), C(status), C(start_time), C(rolled_back)), V(null) when none matched.
+  returned: when O(reuse_task) is given and the module did not fail
+  type: dict
+  sample:
+    decision: reuse
+    why: "task 1013 'Create tenant' matches reuse_task {cluster_id=1, name=Create tenant, tenant_name=t_orders}
+      and is RUNNING: it is supervised instead of starting the operation again"
+    task: {id: 1013, name: Create tenant, status: RUNNING, start_time: '2026-12-03 09:10:05+08:00', rolled_back: false}
 possibly_applied:
   description:
     - On failure, whether OCP may have carried out the request although its answer was lost (a
@@ -217,9 +306,15 @@ possibly_applied:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module, ocp_argument_spec
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_reuse import (
+    ReuseRefused, masked_body, merged_body, reuse_argument_spec, reuse_option_errors, secret_body_errors,
+    start_with_reuse)
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import ServerClock
 
 
 def argument_spec():
@@ -229,6 +324,8 @@ def argument_spec():
         path=dict(type='str', required=True),
         query=dict(type='dict'),
         body=dict(type='raw'),
+        secret_body=dict(type='dict', no_log=True),
+        reuse_task=dict(type='dict', options=reuse_argument_spec()),
     )
     return spec
 
@@ -238,15 +335,30 @@ def main():
     # name the OCP_* variables.
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
+    method, body, secret_body = params['method'], params['body'], params['secret_body']
     # Checked before the client exists, so that bad input fails the same way with any connection options.
-    errors = request_errors(params['method'], params['path'], params['query'], params['body'])
+    errors = secret_body_errors(body, secret_body) + reuse_option_errors(params['reuse_task'], method)
     if errors:
         module.fail_json(msg='; '.join(errors))
+    sent_body = merged_body(body, secret_body)
+    errors = request_errors(method, params['path'], params['query'], sent_body)
+    if errors:
+        module.fail_json(msg='; '.join(errors))
+    shown_body = None if secret_body is None else masked_body(body, secret_body)
     client = client_from_module(module)
     try:
-        result = call(client, params['method'], params['path'], params['query'], params['body'], module.check_mode)
+        if params['reuse_task'] is None:
+            result = call(client, method, params['path'], params['query'], sent_body, module.check_mode, shown_body)
+        else:
+            result = start_with_reuse(client, TaskApi(client), method, params['path'], params['query'], sent_body,
+                                      params['reuse_task'], module.check_mode, ServerClock(client), call, shown_body)
     except ApiCallFailed as failure:
         module.fail_json(**failure.result)
+    except ReuseRefused as refusal:
+        module.fail_json(msg='%s' % refusal)
+    except OcpError as error:
+        # Listing the tasks failed: nothing was sent.
+        module.fail_json(msg='reuse_task could not list the tasks, so nothing was sent: %s' % error)
     module.exit_json(**result)
 
 

@@ -882,3 +882,21 @@ def test_list_sort_by_times_follows_the_times(listed):
 def test_list_sort_rejects_unknown_fields_and_directions(listed, sort):
     with pytest.raises(BadRequest):
         listed.list_tasks(sort=sort)
+
+
+def test_a_tenant_creation_rolled_back_frees_the_tenant_name(engine, clock):
+    """A run again after a rolled-back creation may create the tenant anew (issue: reuse_task)."""
+    for tenant_id, name in ((1003, "t_undone"), (1004, "t_kept"), (1005, "t_failed")):
+        engine.tenants[tenant_id] = {"id": tenant_id, "name": name, "obTenantId": tenant_id, "mode": "MYSQL",
+                                     "clusterId": 1}
+    undone = engine.create_task("create_tenant", tenant_id=1003, faults=failing("Check tenant parameters"))
+    kept = engine.create_task("create_tenant", tenant_id=1004)
+    failed = engine.create_task("create_tenant", tenant_id=1005, faults=failing("Check tenant parameters"))
+    run(clock, engine)
+    engine.rollback_task(undone)
+    run(clock, engine)
+    assert engine.get_task(undone)["status"] == "SUCCESSFUL" and engine.get_task(undone)["operation"] == "ROLLBACK"
+    assert engine.get_task(failed)["status"] == "FAILED" and engine.get_task(kept)["status"] == "SUCCESSFUL"
+    assert 1003 not in engine.tenants and {1004, 1005} <= set(engine.tenants)
+    # The task still names the tenant it was about, as OCP's task keeps it.
+    assert engine.get_task(undone)["tenant"]["name"] == "t_undone"

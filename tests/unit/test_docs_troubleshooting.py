@@ -35,6 +35,7 @@ MESSAGE_ARGUMENT = {
     'ActionFailed': 0,
     '_fail': 0,
     '_policy_error': 1,
+    'ReuseRefused': 0,
 }
 MESSAGE_KEYWORDS = ('msg', 'cause', 'reason', 'message')
 # Decisions and planned actions that end in a failure carry their message after the kind.

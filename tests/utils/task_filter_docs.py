@@ -26,6 +26,7 @@ FRAGMENT = ROOT / "plugins" / "doc_fragments" / "task_filters.py"
 ROLE_SPECS = ROOT / "roles" / "task_supervisor" / "meta" / "argument_specs.yml"
 ROLE_TASKS = ROOT / "roles" / "task_supervisor" / "tasks" / "main.yml"
 EVENT_SOURCE = ROOT / "extensions" / "eda" / "plugins" / "event_source" / "ocp_task_events.py"
+OCP_API = ROOT / "plugins" / "modules" / "ocp_api.py"
 
 
 def task_filters():
@@ -70,6 +71,11 @@ def role_spec_block(filters) -> list:
     return [line for task_filter in filters for line in _option_lines(task_filter, 10)]
 
 
+def reuse_task_block(filters) -> list:
+    """ocp_api's reuse_task suboptions: every filter but status, which reuse_task's decision reads."""
+    return [line for task_filter in filters if task_filter.option != "status" for line in _option_lines(task_filter, 6)]
+
+
 def role_task_block(filters) -> list:
     return [f'        {task_filter.option}: "{{{{ task_supervisor_filter.{task_filter.option} | default(omit) }}}}"'
             for task_filter in filters]
@@ -106,7 +112,7 @@ def expected() -> dict:
     filters = task_filters()
     files = {FRAGMENT: fragment(filters)}
     for path, block in ((ROLE_SPECS, role_spec_block(filters)), (ROLE_TASKS, role_task_block(filters)),
-                        (EVENT_SOURCE, event_source_block(filters))):
+                        (EVENT_SOURCE, event_source_block(filters)), (OCP_API, reuse_task_block(filters))):
         files[path] = _between_markers(path.read_text(), block, path)
     return files
 

@@ -402,6 +402,14 @@ class TaskEngine:
             task.status = status
             if status != RUNNING:
                 task.finished = at
+            if status == SUCCESSFUL and task.rolling_back:
+                self._undo_creation(task)
+
+    def _undo_creation(self, task):
+        """A tenant creation rolled back leaves no tenant: its subtasks' rollbacks undo what they
+        created, so the name is free again and a run again may create the tenant anew."""
+        if task.template.key == "create_tenant" and task.tenant:
+            self.tenants.pop(task.tenant.get("id"), None)
 
     def _dispatch_executions(self, task, at):
         """AbstractTaskWorker.doMarkRunningSubtasks: READY+RUNNING stay under the cap.
