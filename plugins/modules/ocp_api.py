@@ -94,14 +94,18 @@ options:
     description:
       - What identifies, in OCP's task list, the task this request starts, so that a playbook run again
         (a "Retry job", a re-run after a lost runner) starts nothing twice and picks up the task an earlier
-        run started. Before the request is sent, the tasks matching these filters and started within
-        O(reuse_task.max_age) decide, newest first.
+        run started. Before the request is sent, the matching tasks decide - the RUNNING or FAILED ones,
+        of any age but newer than the newest SUCCESSFUL one (an older live task was left behind by an
+        attempt that finished since), and the newest SUCCESSFUL one.
       - Exactly one RUNNING or FAILED - the request is not sent; that task is returned as the started one
         (RV(task_ids), RV(reused=true), C(changed=false)), for M(oceanbase.ocp.ocp_task_wait) or the role to
         supervise and its policy to retry.
-      - None RUNNING or FAILED and the newest SUCCESSFUL by executing - the operation is done; nothing is sent,
-        the task is returned with C(changed=false).
-      - None, or the newest ended by a rollback (the operation was undone) - the request is sent.
+      - None RUNNING or FAILED and the newest SUCCESSFUL, started within O(reuse_task.max_age), finished by
+        executing - the operation is done; nothing is sent, the task is returned with C(changed=false).
+      - None, or the newest ended by a rollback (the operation was undone), or it is older than
+        O(reuse_task.max_age) - the request is sent.
+      - A list reuse_task cannot read (an entry without a usable id or of a status not asked for, a list not
+        newest first) is refused before anything is sent, as guessing could start the operation twice.
       - Several RUNNING or FAILED matches are refused with their list, before anything is sent; narrow the
         filter. When OCP refuses the request (HTTP 400 or 409, such as "tenant exists") and a RUNNING or
         FAILED task matches then, another run started it at the same time - it is returned as reused. When
@@ -138,8 +142,10 @@ options:
       # END task filters
       max_age:
         description:
-          - Only tasks started within this many seconds of OCP's clock count. An older match is more likely
-            an earlier, different operation under the same filter (last month's upgrade of the same cluster).
+          - A SUCCESSFUL match counts as this operation done only when it started within this many seconds
+            of OCP's clock. An older one is more likely an earlier, different operation under the same filter
+            (last month's upgrade of the same cluster). RUNNING and FAILED matches count at any age.
+          - At most ten years.
           - The default, a day, covers re-runs and the longest operations.
         type: int
         default: 86400
@@ -306,7 +312,7 @@ possibly_applied:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError, secret_forms
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module, ocp_argument_spec
@@ -346,6 +352,9 @@ def main():
         module.fail_json(msg='; '.join(errors))
     shown_body = None if secret_body is None else masked_body(body, secret_body)
     client = client_from_module(module)
+    # Ansible hides secret_body's values where they show as given; OCP's answer may quote them
+    # otherwise (JSON-escaped, its white space collapsed), and the client masks those forms too.
+    client.secrets = secret_forms(secret_body or {})
     try:
         if params['reuse_task'] is None:
             result = call(client, method, params['path'], params['query'], sent_body, module.check_mode, shown_body)

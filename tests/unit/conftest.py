@@ -41,3 +41,11 @@ def mocked():
     """Scripted HTTP: a request nothing answers fails the test, and so does an answer never asked for."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
+
+
+@pytest.fixture
+def scripted_list():
+    """Scripted HTTP as ``mocked``, with the task list answered as OCP filters it (ocp_http_mock.ScriptedList)."""
+    from ocp_http_mock import ScriptedList
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield ScriptedList(mock)

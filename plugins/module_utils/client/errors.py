@@ -21,6 +21,8 @@ What an error means for the caller is a property of the error, the same for ever
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 # What an ``error.code`` means. OCP 3.1 and 4.0 send numbers, OCP 4.2 and later names such as
 # ``TSK10007``, OCP Express its own numbers; a number may come as a string of digits
 # (docs/ocp-behaviour.md#errors-and-error-codes, ERR-2 and the table of codes).
@@ -199,10 +201,36 @@ def _parse_json(response):
         return None
 
 
-def _excerpt(text):
-    text = " ".join(text.split())
+def _excerpt(text, secrets=()):
+    text = " ".join(masked(text, secrets).split())
     if len(text) > BODY_EXCERPT_CHARS:
         return text[:BODY_EXCERPT_CHARS] + "..."
+    return text
+
+
+SECRET_MASK = "********"
+
+
+def secret_forms(value):
+    """The texts a secret may come back as in an answer that quotes the request: as sent (JSON,
+    with and without ASCII escapes), as decoded, and with its white space collapsed. A list or
+    dictionary gives those of each value in it."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return set(form for item in value for form in secret_forms(item))
+    text = value if isinstance(value, str) else json.dumps(value)
+    forms = set([text, " ".join(text.split()), json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]])
+    return set(form for form in forms if form)
+
+
+def masked(text, secrets):
+    """``text`` from OCP with each of ``secrets`` (from secret_forms) replaced by SECRET_MASK,
+    longest first, before anything cuts or escapes it (which would leave a part to show)."""
+    if not isinstance(text, str):
+        return text
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, SECRET_MASK)
     return text
 
 
@@ -250,11 +278,12 @@ def _api_error_class(status, code):
     return OcpApiError
 
 
-def error_from_response(response, method, path):
+def error_from_response(response, method, path, secrets=()):
     """The OcpApiError describing a ``requests`` response that is not a success.
 
     Only call it for answers the client did not accept: anything but 2xx, or a 2xx whose body is
-    not a JSON envelope with ``successful: true``.
+    not a JSON envelope with ``successful: true``. OCP's text in it has ``secrets`` (secret_forms of
+    the request's secret values) masked: an answer may quote the request's body.
     """
     envelope = _parse_json(response)
     if not isinstance(envelope, dict):
@@ -268,11 +297,11 @@ def error_from_response(response, method, path):
             error = OcpUnexpectedResponseError(
                 cause="the URL is probably not an OCP API endpoint; check api_url",
                 message="expected a JSON envelope, got %s: %s" % (
-                    response.headers.get("Content-Type", "no Content-Type"), _excerpt(response.text)),
+                    response.headers.get("Content-Type", "no Content-Type"), _excerpt(response.text, secrets)),
                 **details)
         else:
             error = OcpUnexpectedResponseError(
-                message="the envelope lacks successful: true: %s" % _excerpt(response.text), **details)
+                message="the envelope lacks successful: true: %s" % _excerpt(response.text, secrets), **details)
         # A success status spoiled on the way (a proxy's page, a body cut off): an action may
         # well have been carried out.
         error.ambiguous = method != "GET"
@@ -289,7 +318,7 @@ def error_from_response(response, method, path):
     if not isinstance(error, dict):
         error = {}
     code = normalised_code(error.get("code"))
-    message = error.get("message")
+    message = masked(error.get("message"), secrets)
     if message is None and envelope is None and response.text:
-        message = _excerpt(response.text)
+        message = _excerpt(response.text, secrets)
     return _api_error_class(response.status_code, code)(code=code, message=message, **details)

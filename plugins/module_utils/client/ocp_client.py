@@ -133,6 +133,9 @@ class OcpClient:
         self._answered = False
         # Whether api_url was checked for OCP Express (once per client: see _is_ocp_express).
         self._express = None
+        # Texts masked in OCP's answers before an error quotes them (errors.secret_forms of
+        # ocp_api's secret_body): an answer may repeat the request's body.
+        self.secrets = frozenset()
 
     def request(self, method, path, params=None, body=None, trace_id=None):
         """Send ``method`` (one of METHODS) to ``path`` (like ``/api/v2/tasks/instances``) with
@@ -249,7 +252,7 @@ class OcpClient:
                 if isinstance(envelope.get("timestamp"), str):
                     self.last_server_time = envelope["timestamp"]
                 return envelope
-        error = error_from_response(response, method, path)
+        error = error_from_response(response, method, path, self.secrets)
         if isinstance(error, OcpUnexpectedResponseError) and error.unreadable and self._is_ocp_express():
             error = OcpUnexpectedResponseError(cause="OCP Express is not supported",
                                                message=EXPRESS_MESSAGE % (EXPRESS_PROBE_PATH,),

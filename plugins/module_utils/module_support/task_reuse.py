@@ -5,16 +5,21 @@
 Before a request that starts an operation, the tasks matching the user's filter (OCP's own task
 list, the state an earlier run left) decide one of three things:
 
-- ``reuse``: exactly one of them is RUNNING or FAILED: it is the task this request would start,
-  returned as if started (the wait supervises it, a policy retries it), and nothing is sent;
-- ``already_done``: none is live and the newest finished SUCCESSFUL by executing: the operation is
-  done, returned unchanged;
-- ``start``: none matches, or the newest ended by a rollback (the operation was undone): the
-  request is sent as without ``reuse_task``.
+- ``reuse``: exactly one of them is RUNNING or FAILED, and newer than the newest finished one: it is
+  the task this request would start, returned as if started (the wait supervises it, a policy
+  retries it), and nothing is sent. Live tasks count at any age: a run again must never start an
+  operation a second time beside a live one; a live task older than a finished attempt was left
+  behind by that attempt's run and is not this request's;
+- ``already_done``: none of those is live and the newest finished task, started within max_age,
+  finished SUCCESSFUL by executing: the operation is done, returned unchanged;
+- ``start``: none matches, or the newest finished task ended by a rollback (the operation was
+  undone), or it is older than max_age (an earlier, different operation): the request is sent.
 
-Several live matches are refused with their list: guessing would supervise the wrong task.
-When OCP refuses the request itself (a 4xx: the tenant exists because a run at the same time
-created it a moment ago), the list is read again and a live task found then is reused.
+Several live matches are refused with their list: guessing would supervise the wrong task. An
+entry reuse_task cannot read (no usable id, a status of no list asked for, a list not in the order
+asked) is refused too: each of those could start the operation twice. When OCP refuses the request
+itself (a 400 or 409: the tenant exists because a run at the same time created it a moment ago), or
+its answer is lost, the list is read again and a task found then is returned.
 
 ``secret_body`` holds the body's secret fields apart from ``body``, so that the module can mark
 them no_log and show the rest.
@@ -53,11 +58,16 @@ MASK = '********'
 # OCP's statuses of a refusal after which a run at the same time may have started the operation
 # (400: the tenant or host exists; 409: a conflict). Not 401/403/404: those say nothing of it.
 CONFLICT_STATUSES = (400, 409)
-# Pages of the list (MAX_PAGE_SIZE tasks each) read at most: more matching tasks within max_age
-# than that is no earlier run of one operation, and an OCP that keeps serving pages must not hold us.
+# Pages of live tasks (MAX_PAGE_SIZE each) read at most: more live matches than that is no earlier
+# run of one operation, and an OCP that keeps serving pages must not hold us.
 PAGES_MAX = 3
-# How much of a name read from OCP a message quotes.
+# The newest finished matches read: the first decides, the rest show OCP sorted as asked.
+FINISHED_PAGE = 20
+# Ten years: a longer max_age means "any age", and Python's dates end in the year 9999.
+MAX_AGE_LIMIT = 10 * 365 * 86400
+# How much of a name read from OCP a message quotes, and how many tasks a refusal lists.
 NAME_LIMIT = 120
+LISTED_LIMIT = 10
 
 
 class ReuseRefused(Exception):
@@ -89,14 +99,16 @@ def reuse_option_errors(reuse_task, method):
     for option in ID_FILTERS:
         value = filters.get(option)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-            errors.append('reuse_task %s must be a positive integer, got %r' % (option, value))
+            errors.append('reuse_task %s must be a positive integer, got %s' % (option, _ocp_text(repr(value))))
     for option in REUSE_FILTER_OPTIONS:
         value = filters.get(option)
         if option not in ID_FILTERS and value is not None and (not isinstance(value, str) or not value.strip()):
-            errors.append('reuse_task %s must be a non-empty string, got %r' % (option, value))
+            errors.append('reuse_task %s must be a non-empty string, got %s' % (option, _ocp_text(repr(value))))
     max_age = reuse_task.get(MAX_AGE_OPTION, DEFAULT_MAX_AGE)
-    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age <= 0):
-        errors.append('reuse_task max_age must be a whole number of seconds above 0, got %r' % (max_age,))
+    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)
+                                or not 0 < max_age <= MAX_AGE_LIMIT):
+        errors.append('reuse_task max_age must be a whole number of seconds above 0 and at most %d (ten years), '
+                      'got %s' % (MAX_AGE_LIMIT, _ocp_text(repr(max_age))))
     return errors
 
 
@@ -156,32 +168,58 @@ def _start_moment(task, now):
         if isinstance(text, str) and text.strip():
             try:
                 return parse_time(text, now)
-            except OcpClientError:
+            except (OcpClientError, OverflowError, ValueError):
                 return None
     return None
 
 
-def matching_tasks(api, filters, max_age, now):
-    """The tasks matching ``filters`` started within ``max_age`` seconds of ``now()`` (OCP's clock),
-    newest first. Paged through the list sorted by id descending, the order OCP creates tasks in,
-    and left at the first task older than max_age. A task whose start cannot be read is kept: it
-    may be this request's, and keeping it can only refuse or reuse, never start twice."""
+def _usable_id(task):
+    value = task.get('id')
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_entries(tasks, statuses):
+    """ReuseRefused for an entry of a list asked for ``statuses`` that reuse_task cannot decide by."""
+    for task in tasks:
+        if not _usable_id(task) or task.get('status') not in statuses:
+            raise ReuseRefused(
+                'OCP listed a task reuse_task cannot read (id %s, status %s, where the list asked for %s), so '
+                'whether this request was started already cannot be told; nothing was sent'
+                % (_ocp_text(repr(task.get('id'))), _ocp_text(repr(task.get('status'))), ', '.join(statuses)))
+
+
+def live_tasks(api, filters):
+    """The RUNNING or FAILED tasks matching ``filters``, newest first, each once, of any age."""
     query_parameters(filters)  # an unknown filter is refused before anything is sent
-    found = []
-    for number, (tasks, _page) in enumerate(api.pages(filters, sort='id,desc'), 1):
+    found = {}
+    for number, (tasks, _page) in enumerate(api.pages(dict(filters, status=list(LIVE_STATUSES)), sort='id,desc'), 1):
         if number > PAGES_MAX:
             raise ReuseRefused(
-                'reuse_task matches more than %d tasks started within max_age (%s seconds), more than one '
-                'operation starts: narrow the filter (tenant_name, cluster_id, host_id, ...) or lower max_age; '
-                'nothing was sent' % (len(found), max_age))
-        current = now()
+                'reuse_task matches more than %d RUNNING or FAILED tasks, more than one operation leaves: narrow '
+                'the filter (tenant_name, cluster_id, host_id, ...); nothing was sent' % (len(found),))
+        _check_entries(tasks, LIVE_STATUSES)
         for task in tasks:
-            started = _start_moment(task, current)
-            if max_age is not None and started is not None and (
-                    current - started > datetime.timedelta(seconds=max_age)):
-                return found
-            found.append(task)
-    return found
+            # A list sorted newest first shifts while it is paged through: a task is counted once.
+            found.setdefault(task['id'], task)
+    return sorted(found.values(), key=lambda task: task['id'], reverse=True)
+
+
+def newest_finished(api, filters):
+    """The newest SUCCESSFUL task matching ``filters`` (of any age), or None; read in detail when its
+    list entry cannot tell a rollback from an execution."""
+    tasks, _page = api.list_tasks(dict(filters, status=[SUCCESSFUL]), page=1, size=FINISHED_PAGE, sort='id,desc')
+    _check_entries(tasks, (SUCCESSFUL,))
+    ids = [task['id'] for task in tasks]
+    if ids != sorted(ids, reverse=True):
+        # A list in another order would hide the newest task behind older ones.
+        raise ReuseRefused('OCP did not list the tasks newest first as asked (sort=id,desc), so the newest task '
+                           'matching reuse_task cannot be told; nothing was sent')
+    if not tasks:
+        return None
+    newest = tasks[0]
+    if newest.get('operation') is None and not isinstance(newest.get('subtasks'), list):
+        newest = api.get_task(newest['id'])
+    return newest
 
 
 def describe(task, now=None):
@@ -197,29 +235,46 @@ def _line(task):
                                  _ocp_text(task.get('startTime') or task.get('createTime') or 'at an unknown time'))
 
 
-def decide(tasks, filters):
-    """``(decision, task, why)`` for the matching ``tasks`` (newest first); ReuseRefused when
-    several are live."""
+def _listed(tasks):
+    lines = '; '.join(_line(task) for task in tasks[:LISTED_LIMIT])
+    if len(tasks) > LISTED_LIMIT:
+        lines += '; and %d more' % (len(tasks) - LISTED_LIMIT,)
+    return lines
+
+
+def _within(task, max_age, now):
+    """Whether ``task`` started within ``max_age`` seconds of ``now``; an unreadable start counts as
+    within (it may be this request's, and counting it can only leave the request unsent)."""
+    started = _start_moment(task, now)
+    return max_age is None or started is None or now - started <= datetime.timedelta(seconds=max_age)
+
+
+def decide(live, finished, filters, max_age, now):
+    """``(decision, task, why)`` for the ``live`` matching tasks (newest first) and the newest
+    ``finished`` one (or None); ReuseRefused when several live tasks are newer than it."""
     shown = ', '.join('%s=%s' % (key, _ocp_text(value)) for key, value in sorted(filters.items()))
-    live = [task for task in tasks if task.get('status') in LIVE_STATUSES]
+    if finished is not None:
+        live = [task for task in live if task['id'] > finished['id']]
     if len(live) > 1:
         raise ReuseRefused(
             'reuse_task {%s} matches %d RUNNING or FAILED tasks, so which one this request started cannot be told: '
             '%s. Narrow the filter (tenant_name, cluster_id, host_id, ...), or settle the extra tasks in OCP first; '
-            'nothing was sent' % (shown, len(live), '; '.join(_line(task) for task in live)))
+            'nothing was sent' % (shown, len(live), _listed(live)))
     if live:
         task = live[0]
         return REUSE, task, ('%s matches reuse_task {%s} and is %s: it is supervised instead of starting the '
                              'operation again' % (_ocp_text(task_label(task)), shown, task.get('status')))
-    finished = [task for task in tasks if task.get('status') == SUCCESSFUL]
-    if not finished:
+    if finished is None:
         return START, None, 'no task matches reuse_task {%s}: the request is sent' % (shown,)
-    newest = finished[0]
-    if finished_by_rollback(newest):
-        return START, newest, ('the newest task matching reuse_task {%s}, %s, was rolled back: the operation is '
-                               'started anew' % (shown, _ocp_text(task_label(newest))))
-    return ALREADY_DONE, newest, ('%s matches reuse_task {%s} and SUCCEEDED: the operation is done, nothing is sent'
-                                  % (_ocp_text(task_label(newest)), shown))
+    if not _within(finished, max_age, now):
+        return START, finished, ('the newest task matching reuse_task {%s}, %s, started more than max_age (%d s) '
+                                 'ago, so it is taken for an earlier operation: the request is sent'
+                                 % (shown, _ocp_text(task_label(finished)), max_age))
+    if finished_by_rollback(finished):
+        return START, finished, ('the newest task matching reuse_task {%s}, %s, was rolled back: the operation is '
+                                 'started anew' % (shown, _ocp_text(task_label(finished))))
+    return ALREADY_DONE, finished, ('%s matches reuse_task {%s} and SUCCEEDED: the operation is done, nothing is '
+                                    'sent' % (_ocp_text(task_label(finished)), shown))
 
 
 def reuse_result(decision, task, why, now=None):
@@ -248,32 +303,35 @@ class TaskReuse:
         self._now = now
 
     def decide(self):
-        tasks = matching_tasks(self._api, self.filters, self.max_age, self._now)
-        return decide(tasks, self.filters)
+        live = live_tasks(self._api, self.filters)
+        finished = newest_finished(self._api, self.filters)
+        return decide(live, finished, self.filters, self.max_age, self._now())
 
     def after_failure(self, error):
-        """The result for a live task found after the request failed with ``error``, or None.
+        """The result for a task found after the request failed with ``error``, or None.
 
         OCP's refusal (400, 409) while another run's task now matches: that run started the
-        operation a moment ago, so its task is reused. A lost answer (``possibly_applied``) while
-        a live task now matches, where none did before the request: it is this request's task,
-        started although the answer did not come back. A relisting that fails keeps the
-        request's own failure, which says more."""
-        if not (is_conflict(error) or getattr(error, 'possibly_applied', False)):
+        operation a moment ago (its task is live: reused) or finished it (done). A lost answer
+        (``possibly_applied``) while a live task now matches, where none did before the request: it
+        is this request's task, started although the answer did not come back. A relisting that
+        fails keeps the request's own failure, which says more."""
+        conflict = is_conflict(error)
+        if not (conflict or getattr(error, 'possibly_applied', False)):
             return None
         try:
-            tasks = matching_tasks(self._api, self.filters, self.max_age, self._now)
-            decision, task, _why = decide(tasks, self.filters)
+            decision, task, _why = self.decide()
         except (OcpError, ReuseRefused):
             return None
-        if decision != REUSE:
+        if decision == START or (decision == ALREADY_DONE and not conflict):
             return None
-        if is_conflict(error):
-            why = ('OCP refused the request (%s) and %s now matches reuse_task: another run started it at the same '
-                   'time, so it is supervised instead' % (_ocp_text(error), _ocp_text(task_label(task))))
-            return reuse_result(REUSE, task, why, self._now())
+        label = _ocp_text(task_label(task))
+        if conflict:
+            why = ('OCP refused the request (%s) and %s now matches reuse_task: another run %s it at the same time, '
+                   'so %s' % (_ocp_text(error), label, 'started' if decision == REUSE else 'carried out',
+                              'it is supervised instead' if decision == REUSE else 'the operation is done'))
+            return reuse_result(decision, task, why, self._now())
         why = ("the request's answer was lost (%s), and %s now matches reuse_task where no task did before it: it is "
-               "the task this request started" % (_ocp_text(error), _ocp_text(task_label(task))))
+               "the task this request started" % (_ocp_text(error), label))
         return dict(changed=True, data=task, task_ids=[task['id']], reused=False,
                     reuse=dict(decision=START, why=why, task=describe(task, self._now())))
 

@@ -40,6 +40,18 @@ def _required_data(envelope, method, path):
     return data
 
 
+def _page_count(value):
+    """OCP's ``totalPages`` or ``totalElements`` as an int (None when absent); OcpUnexpectedResponseError
+    when it is no count."""
+    if value is None:
+        return None
+    text = "%s" % (value,)
+    if isinstance(value, bool) or not text.isdigit():
+        raise OcpUnexpectedResponseError(status=200, method="GET", path=TASKS_PATH,
+                                         message="the task list's page counts are no numbers: %.40r" % (value,))
+    return int(text)
+
+
 class TaskApi:
     """Task and subtask calls on an OcpClient. Tasks and subtasks come back normalised
     (see snapshot.py); actions with nothing to return give None."""
@@ -58,8 +70,16 @@ class TaskApi:
         page_info as OCP gives it (``totalElements``, ``totalPages``, ``number`` (1-based), ``size``)."""
         params = _query(filters, sort)
         params.update(page=page, size=size)
-        data = self._client.get(TASKS_PATH, params).get("data") or {}
-        return [normalize_task(task) for task in data.get("contents") or []], data.get("page") or {}
+        envelope = self._client.get(TASKS_PATH, params)
+        data = envelope.get("data") or {}
+        contents = data.get("contents") or [] if isinstance(data, dict) else None
+        page_info = data.get("page") or {} if isinstance(data, dict) else None
+        if (not isinstance(contents, list) or not all(isinstance(task, dict) for task in contents)
+                or not isinstance(page_info, dict)):
+            raise OcpUnexpectedResponseError(
+                status=envelope.get("status"), trace_id=envelope.get("traceId"), method="GET", path=TASKS_PATH,
+                message="the task list is not a data object with a list of tasks in contents and a page object")
+        return [normalize_task(task) for task in contents], page_info
 
     def pages(self, filters, size=MAX_PAGE_SIZE, sort=None):
         """Yield ``(tasks, page_info)`` for each page of the list, from the first, until the last one:
@@ -71,8 +91,8 @@ class TaskApi:
         while True:
             tasks, page_info = self.list_tasks(filters, page=page, size=size, sort=sort)
             yield tasks, page_info
-            total_pages = page_info.get("totalPages")
-            if not tasks or (total_pages is not None and page >= int(total_pages)) or (
+            total_pages = _page_count(page_info.get("totalPages"))
+            if not tasks or (total_pages is not None and page >= total_pages) or (
                     total_pages is None and len(tasks) < size):
                 return
             page += 1
@@ -95,7 +115,7 @@ class TaskApi:
                 seen.add(task.get("id"))
                 tasks.append(task)
             if page_info.get("totalElements") is not None:
-                total = int(page_info["totalElements"])
+                total = _page_count(page_info["totalElements"])
             if limit is not None and len(tasks) >= limit:
                 break
         return (tasks if limit is None else tasks[:limit]), total

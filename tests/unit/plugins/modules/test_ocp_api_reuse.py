@@ -175,47 +175,49 @@ def _scripted_args():
                 reuse_task=dict(name='Create tenant', tenant_name='t_raced', cluster_id=1))
 
 
-def test_a_run_at_the_same_time_that_started_first_is_found_after_ocps_refusal(mocked):
+def test_a_run_at_the_same_time_that_started_first_is_found_after_ocps_refusal(scripted_list):
     """The other run's task appears between our list and our POST: OCP refuses the POST (the
     tenant exists), the list read again finds the other run's task, which is reused."""
-    mocked.add(responses.GET, TASKS, json=_list())
-    mocked.add(responses.POST, URL + CREATE, status=400, json=dict(
+    scripted_list.add(responses.GET, TASKS, json=_list())
+    scripted_list.add(responses.POST, URL + CREATE, status=400, json=dict(
         successful=False, status=400, traceId='abc', error=dict(code=10001, message='tenant t_raced already exists')))
-    mocked.add(responses.GET, TASKS, json=_list(_task(2001, 'RUNNING')))
+    scripted_list.add(responses.GET, TASKS, json=_list(_task(2001, 'RUNNING')))
     result = run_module(ocp_api, _scripted_args())
     assert (result['changed'], result['reused'], result['task_ids']) == (False, True, [2001]), result
     assert 'another run started it at the same time' in result['reuse']['why']
-    assert [call.request.method for call in mocked.calls] == ['GET', 'POST', 'GET']
+    # Before the POST: the live tasks and the newest finished one; after the refusal, both again.
+    assert [call.request.method for call in scripted_list.calls] == ['GET', 'GET', 'POST', 'GET', 'GET']
 
 
-def test_a_lost_answer_is_not_sent_again_and_the_task_it_started_is_found(mocked):
-    mocked.add(responses.GET, TASKS, json=_list())
-    mocked.add(responses.POST, URL + CREATE, body=requests.exceptions.ReadTimeout('read timed out'))
-    mocked.add(responses.GET, TASKS, json=_list(_task(2002, 'RUNNING')))
+def test_a_lost_answer_is_not_sent_again_and_the_task_it_started_is_found(scripted_list):
+    scripted_list.add(responses.GET, TASKS, json=_list())
+    scripted_list.add(responses.POST, URL + CREATE, body=requests.exceptions.ReadTimeout('read timed out'))
+    scripted_list.add(responses.GET, TASKS, json=_list(_task(2002, 'RUNNING')))
     result = run_module(ocp_api, _scripted_args())
     assert (result['changed'], result['reused'], result['task_ids']) == (True, False, [2002]), result
     assert "the request's answer was lost" in result['reuse']['why']
-    assert [call.request.method for call in mocked.calls] == ['GET', 'POST', 'GET']
+    # Before the POST: the live tasks and the newest finished one; after the refusal, both again.
+    assert [call.request.method for call in scripted_list.calls] == ['GET', 'GET', 'POST', 'GET', 'GET']
 
 
-def test_a_refusal_without_another_runs_task_fails_as_ocp_said(mocked):
-    mocked.add(responses.GET, TASKS, json=_list())
-    mocked.add(responses.POST, URL + CREATE, status=400, json=dict(
+def test_a_refusal_without_another_runs_task_fails_as_ocp_said(scripted_list):
+    scripted_list.add(responses.GET, TASKS, json=_list())
+    scripted_list.add(responses.POST, URL + CREATE, status=400, json=dict(
         successful=False, status=400, traceId='abc', error=dict(code=10001, message='zone1 has no room')))
-    mocked.add(responses.GET, TASKS, json=_list())
+    scripted_list.add(responses.GET, TASKS, json=_list())
     result = run_module(ocp_api, _scripted_args())
     assert result['failed'] is True and 'zone1 has no room' in result['msg'], result
-    assert [call.request.method for call in mocked.calls] == ['GET', 'POST', 'GET']
+    # Before the POST: the live tasks and the newest finished one; after the refusal, both again.
+    assert [call.request.method for call in scripted_list.calls] == ['GET', 'GET', 'POST', 'GET', 'GET']
 
 
-def test_a_list_that_never_ends_is_refused_not_followed(mocked):
-    """An OCP that keeps serving full pages of matching tasks within max_age: at most
-    task_reuse.PAGES_MAX pages are read, and nothing is sent."""
-    full = dict(contents=[_task(3000 + index, 'SUCCESSFUL')
-                          for index in range(2000)],
+def test_a_list_that_never_ends_is_refused_not_followed(scripted_list):
+    """An OCP that keeps serving full pages of live matching tasks: at most task_reuse.PAGES_MAX
+    pages are read, and nothing is sent."""
+    full = dict(contents=[_task(3000 + index, 'RUNNING') for index in range(2000)],
                 page=dict(totalElements=10 ** 9, totalPages=10 ** 6, number=1, size=2000))
-    mocked.add(responses.GET, TASKS, json=envelope(full))
+    scripted_list.add(responses.GET, TASKS, json=envelope(full))
     result = run_module(ocp_api, _scripted_args())
     assert result['failed'] is True and 'narrow the filter' in result['msg'], result
-    assert len(mocked.calls) == task_reuse.PAGES_MAX + 1
-    assert all(call.request.method == 'GET' for call in mocked.calls)
+    assert len(scripted_list.calls) == task_reuse.PAGES_MAX + 1
+    assert all(call.request.method == 'GET' for call in scripted_list.calls)
