@@ -407,9 +407,12 @@ class TaskEngine:
 
     def _undo_creation(self, task):
         """A tenant creation rolled back leaves no tenant: its subtasks' rollbacks undo what they
-        created, so the name is free again and a run again may create the tenant anew."""
+        created, so the name is free again and a run again may create the tenant anew. The entry
+        stays, marked, so that ids are never given twice and tasks may still name it."""
         if task.template.key == "create_tenant" and task.tenant:
-            self.tenants.pop(task.tenant.get("id"), None)
+            tenant = self.tenants.get(task.tenant.get("id"))
+            if tenant is not None:
+                tenant["undone"] = True
 
     def _dispatch_executions(self, task, at):
         """AbstractTaskWorker.doMarkRunningSubtasks: READY+RUNNING stay under the cap.

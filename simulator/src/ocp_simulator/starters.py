@@ -313,7 +313,7 @@ def _add_cluster(engine, name):
 
 def _add_tenant(engine, cluster_id, name, mode):
     in_cluster = [t for t in engine.tenants.values() if t["clusterId"] == cluster_id]
-    if any(tenant["name"] == name for tenant in in_cluster):
+    if any(tenant["name"] == name and not tenant.get("undone") for tenant in in_cluster):
         raise BadRequest(f"tenant {name} already exists in cluster {cluster_id}")
     tenant_id = _next_id(engine.tenants, 1001)
     ob_tenant_id = _next_id([t["obTenantId"] for t in in_cluster], 1001)
