@@ -21,6 +21,7 @@ import os
 
 import requests
 
+from ansible.errors import AnsibleAction
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
@@ -91,6 +92,9 @@ def run_action(args, check_mode=False, diff=False, sleep=None):
         ocp_task_wait._SleepWhileTheControllerLives = functools.partial(pause, sleep=sleep)
     try:
         return plugin.run(task_vars={})
+    except AnsibleAction as raised:
+        # What the task executor makes of it: ActionBase refuses options it does not know by raising.
+        return raised.result
     finally:
         ocp_task_wait._SleepWhileTheControllerLives = pause
 

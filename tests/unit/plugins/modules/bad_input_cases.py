@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bad input to every option of every module: a wrong type, a value out of range, a required option
 missing, options that conflict. Each case must fail with a message naming the problem, without a
-traceback, and before any request reaches OCP (test_bad_input.py runs them in-process; the role's
-cases, which need the role's argument specs, run through ansible-playbook in
-tests/integration/test_reliability_bad_input.py).
+traceback, and before any request reaches OCP. test_bad_input.py runs every case in-process;
+tests/integration/test_reliability_bad_input.py runs a few of each module through ansible-playbook,
+with the role's cases, which need the role's argument specs.
 
 ``NEXT`` stands for a task id of the case's own and ``{NEXT}`` in a path for one too, so that a
 request that slipped through shows in the simulator's journal which case sent it.
@@ -13,7 +13,10 @@ request that slipped through shows in the simulator's journal which case sent it
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.oceanbase.ocp.tests.unit.in_process import ACCESS_KEY
+import itertools
+
+# The integration scenario's admin access key (tests/integration/scenarios/integration.yaml).
+ACCESS_KEY = ("AKINTEGRATION00000001", "SKintegrationSecret000000000000000000001")
 
 MODULES = {"info": "ocp_task_info", "task": "ocp_task_action", "subtask": "ocp_subtask_action",
            "wait": "ocp_task_wait", "api": "ocp_api"}
@@ -231,7 +234,7 @@ MODULE_CASES = [
     ("api", "query NaN", {"path": "/api/v2/tasks/instances/{NEXT}", "query": {"ratio": float("nan")}},
      r"query ratio is not a finite number: nan"),
     ("api", "body NaN", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "POST",
-                         "body": {"version": float("nan")}},
+                         "body": {"rpmFileName": float("nan")}},
      r"the body cannot be sent as JSON: Out of range float values are not JSON compliant"),
     ("api", "body infinity in a list", {"path": "/api/v2/ob/clusters/{NEXT}/upgrade", "method": "PUT",
                                         "body": [{"ratio": float("-inf")}]},
@@ -242,3 +245,44 @@ MODULE_CASES = [
                                       "body": {"n": float("inf")}},
      r"path must start with /api/.*; query a must be a string.*; the body cannot be sent as JSON"),
 ]
+
+# Task ids no scenario task has: a request that slipped through names its case in the journal.
+_task_ids = itertools.count(900001)
+
+
+def with_ids(value):
+    """``value`` with each "NEXT" replaced by a fresh task id, and "{NEXT}" in a string by one too."""
+    if value == "NEXT":
+        return next(_task_ids)
+    if isinstance(value, str) and "{NEXT}" in value:
+        return value.replace("{NEXT}", str(next(_task_ids)))
+    if isinstance(value, list):
+        return [with_ids(item) for item in value]
+    if isinstance(value, dict):
+        return {key: with_ids(item) for key, item in value.items()}
+    return value
+
+
+def valid_args(module):
+    """Arguments with which ``module`` would send a request: the base of a connection case."""
+    return {"info": {"task_id": "NEXT"}, "task": {"task_id": "NEXT", "action": "retry"},
+            "subtask": {"task_id": "NEXT", "subtask_id": 1, "action": "skip"},
+            "wait": {"tasks": ["NEXT"]},
+            "api": {"method": "POST", "path": "/api/v2/ob/clusters/{NEXT}/upgrade",
+                    "body": {"rpmFileName": "oceanbase-4.2.5.1-101000092024120111.el7.x86_64.rpm"}}}[module]
+
+
+def cases(connection):
+    """Every case as ``{name, module, args, message}``, ``connection`` ({api_url, username, password})
+    under each module's own arguments, every connection case for every module."""
+    found = []
+    for module in MODULES:
+        for name, overrides, message in CONNECTION_CASES:
+            args = dict(connection, **valid_args(module))
+            args.update(overrides)
+            args = {key: value for key, value in args.items() if value is not DROP}
+            found.append(dict(name="%s: %s" % (module, name), module=module, args=with_ids(args), message=message))
+    for module, name, args, message in MODULE_CASES:
+        found.append(dict(name="%s: %s" % (module, name), module=module, args=with_ids(dict(connection, **args)),
+                          message=message))
+    return found
