@@ -147,7 +147,11 @@ def test_an_interrupted_supervision_says_each_unfinished_task_goes_on_in_ocp(tmp
                 ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PLAYBOOKS / "task_supervisor.yml"),
                  "--extra-vars", "@" + str(vars_path)], stdout=output, stderr=subprocess.STDOUT, env=playbook_env())
             deadline = time.monotonic() + 120
-            while "waiting for 1 task(s)" not in output_path.read_text():
+            # Interrupted once a second read of the task came (the first one answered), so that the
+            # supervision knows the task's name and objects from OCP.
+            reads = ("/api/v2/tasks/instances", "/api/v2/tasks/instances/%d" % task["id"])
+            while "waiting for 1 task(s)" not in output_path.read_text() or sum(
+                    1 for entry in simulator.journal() if entry["path"] in reads) < 2:
                 assert playbook.poll() is None and time.monotonic() < deadline, output_path.read_text()
                 time.sleep(0.2)
             playbook.send_signal(signum)

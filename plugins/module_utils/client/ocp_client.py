@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import math
+import threading
 import time
 import traceback
 
@@ -53,6 +54,10 @@ METHODS = ("GET", "POST", "PUT", "DELETE")
 # The header under which OCP logs a request; it echoes a value the client sends
 # (docs/ocp-behaviour.md#response-envelope).
 TRACE_ID_HEADER = "x-trace-id"
+# The largest answer read: a page of 2,000 tasks with their subtasks is a few MB; anything near
+# this is no answer of OCP's, and reading it whole would hold the memory of the caller.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 
 
 def json_body(body):
@@ -90,6 +95,15 @@ def _may_have_reached_server(error):
     if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
         return False
     return not isinstance(_root_cause(error), (NewConnectionError, ConnectTimeoutError))
+
+
+class _AnswerOverran(Exception):
+    """The answer did not come whole within request_timeout, or grew past MAX_ANSWER_BYTES;
+    ``answering`` when its headers had come (the answer started, and crawled or grew)."""
+
+    def __init__(self, why, answering):
+        super(_AnswerOverran, self).__init__(why)
+        self.answering = answering
 
 
 class OcpClient:
@@ -183,9 +197,18 @@ class OcpClient:
         while True:
             self.request_count += 1
             try:
-                response = self.session.request(
-                    method, url, data=data, headers=headers, auth=self._auth, timeout=self.request_timeout,
-                    verify=self._verify, allow_redirects=False)
+                response = self._exchange(method, url, data, headers)
+            except _AnswerOverran as overran:
+                if not overran.answering and self.retry_policy.should_retry(method, retries_done):
+                    # Nothing came (not even the headers): as requests' own read timeout, sent again.
+                    retries_done += 1
+                    self._sleep(self.retry_policy.delay(retries_done))
+                    continue
+                # It answered, too slowly (a body trickling in, an answer that never ends): not sent
+                # again, since the next answer would likely crawl as well.
+                raise OcpConnectionError(
+                    "OCP's answer did not arrive whole within request_timeout (%s s; %s)" % (
+                        self.request_timeout, overran), method, path, ambiguous=method != "GET")
             except requests.exceptions.SSLError as error:
                 # A certificate problem (or a server that does not speak TLS) does not go away by retrying.
                 raise OcpConnectionError(tls_failure(error, self.api_url, self._verify is not False), method, path)
@@ -220,6 +243,45 @@ class OcpClient:
                     raise
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))
+
+    def _exchange(self, method, url, data, headers):
+        """One request and its whole answer within ``request_timeout``: connect, headers and body.
+
+        requests' timeout bounds each wait for a byte only, so an answer sent a byte at a time, or one
+        that never ends, would hold the caller for ever. The exchange runs in a thread of its own that
+        the caller stops waiting for at the deadline (the thread ends with the connection, at the next
+        per-read timeout at the latest); the body is read in chunks up to MAX_ANSWER_BYTES."""
+        outcome = {}
+
+        def exchange():
+            try:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, auth=self._auth, timeout=self.request_timeout,
+                    verify=self._verify, allow_redirects=False, stream=True)
+                outcome['answering'] = True
+                body = bytearray()
+                for chunk in response.iter_content(_READ_CHUNK):
+                    body.extend(chunk)
+                    if len(body) > MAX_ANSWER_BYTES:
+                        response.close()
+                        raise _AnswerOverran('it is larger than %d MiB' % (MAX_ANSWER_BYTES // (1024 * 1024),),
+                                             answering=True)
+                # The body as requests would have read it without stream=True.
+                response._content = bytes(body)
+                outcome['response'] = response
+            except BaseException as error:  # pylint: disable=broad-except  (raised again in the caller's thread)
+                outcome['error'] = error
+
+        worker = threading.Thread(target=exchange, name='ocp-request')
+        worker.daemon = True
+        worker.start()
+        worker.join(self.request_timeout)
+        if worker.is_alive():
+            answering = outcome.get('answering', False)
+            raise _AnswerOverran('the answer was still coming' if answering else 'no answer came', answering)
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome['response']
 
     def _is_ocp_express(self):
         """Whether api_url is OCP Express: asked once, after an answer that is no API envelope (the

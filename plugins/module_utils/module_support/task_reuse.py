@@ -34,7 +34,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import (
     FILTER_OPTIONS, ID_FILTERS, filter_argument_spec, query_parameters)
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import task_label
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import shown, task_label
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import finished_by_rollback
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_moment, parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import ALREADY_DONE, FAILED, RUNNING, SUCCESSFUL
@@ -75,11 +75,8 @@ class ReuseRefused(Exception):
 
 
 def _ocp_text(value):
-    """Text from OCP quoted in a message: control characters escaped, bounded."""
-    text = '%s' % (value,)
-    text = ''.join(char if char.isprintable() else '\\x%02x' % ord(char) if ord(char) < 256 else '\\u%04x' % ord(char)
-                   for char in text)
-    return text if len(text) <= NAME_LIMIT else text[:NAME_LIMIT] + '...'
+    """Text from OCP (or the user) quoted in a message: escaped and bounded as every label is."""
+    return shown(value, NAME_LIMIT)
 
 
 def reuse_option_errors(reuse_task, method):

@@ -7,13 +7,41 @@ them through these functions, so that they read the same everywhere."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import unicodedata
+
+# How much of a name, a description or an id from OCP a label quotes, and of a log line a
+# message carries (the whole log stays in the results that asked for logs).
+NAME_LIMIT = 200
+LINE_LIMIT = 1000
+# Unicode categories never printed as they are: controls (ESC, CR, BEL, NUL, newlines) rewrite the
+# terminal or forge lines; format characters (the bidi overrides and isolates) reorder what shows;
+# line and paragraph separators break lines.
+_ESCAPED_CATEGORIES = ('Cc', 'Cf', 'Zl', 'Zp')
+
+
+def _escaped(char):
+    if unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    code = ord(char)
+    return '\\x%02x' % code if code < 0x100 else '\\u%04x' % code if code < 0x10000 else '\\U%08x' % code
+
+
+def shown(value, limit=NAME_LIMIT):
+    """Text from OCP as a message may print it: every control, format or separator character
+    escaped (``\\x1b``, ``\\u202e``), and at most ``limit`` characters of it, cut with a marker that
+    says how much was left out. Anything else than a string is shown as its text."""
+    text = value if isinstance(value, str) else '%s' % (value,)
+    if len(text) > limit:
+        text = '%s... [%d more characters]' % (text[:limit], len(text) - limit)
+    return ''.join(_escaped(char) for char in text)
+
 
 def _label(kind, item):
     item = item if isinstance(item, dict) else {}
     identifier = item.get('id')
-    label = '%s %s' % (kind, '(unknown id)' if identifier is None else identifier)
+    label = '%s %s' % (kind, '(unknown id)' if identifier is None else shown(identifier, 40))
     if item.get('name'):
-        label += " '%s'" % (item['name'],)
+        label += " '%s'" % (shown(item['name']),)
     return label
 
 
@@ -29,7 +57,7 @@ def subtask_label(subtask):
 
 def state_label(item):
     """``STATUS/OPERATION`` of a task or subtask, as OCP shows them."""
-    return '%s/%s' % (item.get('status'), item.get('operation') or 'no operation')
+    return '%s/%s' % (shown(item.get('status'), 40), shown(item.get('operation') or 'no operation', 40))
 
 
 def explain_failed_subtask(subtask, cause=None):
@@ -42,19 +70,18 @@ def explain_failed_subtask(subtask, cause=None):
     """
     text = subtask_label(subtask)
     if subtask.get('description') and subtask.get('description') != subtask.get('name'):
-        text += ' (%s)' % (subtask['description'],)
+        text += ' (%s)' % (shown(subtask['description']),)
     text += ' failed'
     operation = subtask.get('operation')
     if operation and operation not in ('EXECUTE', 'RETRY'):
-        text += ' (operation %s)' % (operation,)
+        text += ' (operation %s)' % (shown(operation, 40),)
     if cause:
-        text += ': %s' % (cause,)
+        text += ': %s' % (shown(cause, LINE_LIMIT),)
     return text
 
 
 # ---------------------------------------------------------------- the object a task works on
-# Kept apart from the labels above (which issue 18 makes escape and cut OCP's text): these only
-# pick OCP's names and compose them; the composed text goes through the same labels' rules.
+# task_objects picks OCP's names as they are (data, for results); object_label shows them.
 
 def _named(value):
     """The name of an object OCP gives as ``{id, name, ...}`` (or a bare name), or None."""
@@ -84,7 +111,7 @@ def task_objects(task):
 
 def object_label(task):
     """``tenant t_report in cluster obcluster``, ``cluster obcluster``, or '' when OCP names none."""
-    objects = task_objects(task)
+    objects = dict((kind, shown(name)) for kind, name in task_objects(task).items())
     if 'tenant' in objects and 'cluster' in objects:
         return 'tenant %s in cluster %s' % (objects['tenant'], objects['cluster'])
     if 'tenant' in objects:

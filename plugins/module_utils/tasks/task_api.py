@@ -11,6 +11,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot impor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE
 
 TASKS_PATH = "/api/v2/tasks/instances"
+# The most tasks one listing reads (50 full pages): an OCP holds thousands, and one that keeps
+# serving pages (the same ids, new ids, a huge totalPages) must not loop us or fill the memory.
+MAX_LIST_ITEMS = 100000
 
 
 def _id(value, what):
@@ -87,9 +90,17 @@ class TaskApi:
         empty page. The one paging loop of the collection: callers stop early by leaving the loop."""
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise OcpClientError("a page holds 1 to %d tasks, got %r" % (MAX_PAGE_SIZE, size))
-        page = 1
+        page, read = 1, 0
         while True:
+            if read >= MAX_LIST_ITEMS or page > MAX_LIST_ITEMS // size + 1:
+                raise OcpUnexpectedResponseError(
+                    status=200, method="GET", path=TASKS_PATH,
+                    message="OCP kept serving pages of tasks: listing stopped after %d pages and %d tasks (the "
+                            "most one listing reads is %d; OCP said totalPages=%.20r, totalElements=%.20r); "
+                            "narrow the filters" % (page - 1, read, MAX_LIST_ITEMS, page_info.get("totalPages"),
+                                                    page_info.get("totalElements")))
             tasks, page_info = self.list_tasks(filters, page=page, size=size, sort=sort)
+            read += len(tasks)
             yield tasks, page_info
             total_pages = _page_count(page_info.get("totalPages"))
             if not tasks or (total_pages is not None and page >= total_pages) or (
