@@ -90,7 +90,7 @@ class TaskApi:
         empty page. The one paging loop of the collection: callers stop early by leaving the loop."""
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise OcpClientError("a page holds 1 to %d tasks, got %r" % (MAX_PAGE_SIZE, size))
-        page, read = 1, 0
+        page, read, page_info = 1, 0, {}
         while True:
             if read >= MAX_LIST_ITEMS or page > MAX_LIST_ITEMS // size + 1:
                 raise OcpUnexpectedResponseError(
