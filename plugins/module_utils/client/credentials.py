@@ -59,6 +59,33 @@ def credentials_problem(username, password, access_key_id, access_key_secret):
         present = second if name == first else first
         return ("%s and %s go together: got %s without %s (give the %s option or set %s)"
                 % (first, second, present, name, name, variable))
+    return _unusable_characters(values)
+
+
+def _printable_ascii(text, spaces):
+    return all(' ' < char <= '~' or (spaces and char == ' ') for char in text)
+
+
+def _unusable_characters(values):
+    """Characters the credentials cannot carry, named by option and never quoted: a stray newline
+    from a copied key would otherwise end in an error that quotes the computed signature."""
+    if values['access_key_id'] or values['access_key_secret']:
+        if not _printable_ascii(values['access_key_id'], spaces=False):
+            return ('access_key_id may hold only printable ASCII characters, no spaces (it is sent in a header '
+                    'as it is); look for a stray newline or space in the option or OCP_ACCESS_KEY_ID')
+        if not _printable_ascii(values['access_key_secret'], spaces=True):
+            return ('access_key_secret may hold only printable ASCII characters, as the keys OCP issues do; look '
+                    'for a stray newline in the option or OCP_ACCESS_KEY_SECRET')
+        return None
+    for name in ('username', 'password'):
+        try:
+            values[name].encode('latin-1')
+        except UnicodeEncodeError:
+            return ('%s must be Latin-1 text, which HTTP Basic authentication carries; look for a stray character '
+                    'in the option or OCP_%s' % (name, name.upper()))
+    if any(char in values[name] for name in ('username', 'password') for char in '\r\n\x00'):
+        return ('username and password must not hold a newline or NUL; look for a stray one in the options or '
+                'OCP_USERNAME and OCP_PASSWORD')
     return None
 
 

@@ -37,6 +37,9 @@ _PERCENT_DOT = re.compile(r'%2e', re.IGNORECASE)
 QUERY_SCALARS = (str, int, float, bool)
 
 
+_ENCODED_SEPARATOR = re.compile(r'%(?:2[fF]|5[cC])')
+
+
 def path_errors(path):
     """What is wrong with ``path`` (a string), as messages; nothing when it can be sent."""
     if not path.startswith(PATH_PREFIX):
@@ -47,8 +50,14 @@ def path_errors(path):
     if not _PATH.fullmatch(path):
         return ["path may hold only ASCII letters, digits, '/', the characters -._~!$&'()*+,;=:@ and percent "
                 "escapes; percent-encode anything else (spaces, non-ASCII), got %r" % (path,)]
+    if _ENCODED_SEPARATOR.search(path):
+        # Concatenated, not formatted: the percent signs are the text.
+        return ["path must not contain an encoded '/' or '\\' (%2F, %5C), which servers and proxies may decode "
+                "into a separator and resolve elsewhere" + ", got %r" % (path,)]
     segments = path.split('/')
-    if any(_PERCENT_DOT.sub('.', segment) in _DOT_SEGMENTS for segment in segments):
+    # A segment's parameters (Tomcat's ';jsessionid=...') are dropped before OCP resolves it, so
+    # '..;x' is a '..' segment there.
+    if any(_PERCENT_DOT.sub('.', segment.split(';', 1)[0]) in _DOT_SEGMENTS for segment in segments):
         return ["path must not contain '.' or '..' segments, which OCP would resolve outside the path given, "
                 "got %r" % (path,)]
     if '' in segments[1:-1]:
