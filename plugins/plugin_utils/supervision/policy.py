@@ -273,6 +273,20 @@ def _planned(action, subtask, rule, reason, not_before=None, attempt=None):
                          reason=reason, not_before=not_before, attempt=attempt)
 
 
+def _failed_at(subtask, proof, now, wait):
+    """When the subtask's latest run failed, by OCP's records: its ``finishTime``; without one (OCP
+    leaves out null fields), the latest run's start, which comes before; with neither, ``wait`` ago,
+    so that the retry is due now rather than never (``now`` moves on with every round)."""
+    if subtask.get('finishTime'):
+        try:
+            return parse_time(subtask['finishTime'], now)
+        except OcpClientError:
+            pass
+    if proof.run_started is not None:
+        return proof.run_started
+    return now - datetime.timedelta(seconds=wait)
+
+
 def _plan_retry(policy, rule, task, subtask, evidence, now):
     """(the retry, None), or (None, why the rule does not apply)."""
     proof = _evidence(evidence, subtask, now)
@@ -285,8 +299,7 @@ def _plan_retry(policy, rule, task, subtask, evidence, now):
         return None, legality.reason
     # The n-th retry waits delay * backoff^(n-1) after the failure; attempts - 1 retries are used up.
     wait = rule.delay * rule.backoff ** (attempts - 1)
-    failed_at = parse_time(subtask['finishTime'], now) if subtask.get('finishTime') else now
-    not_before = failed_at + datetime.timedelta(seconds=wait)
+    not_before = _failed_at(subtask, proof, now, wait) + datetime.timedelta(seconds=wait)
     reason = '%s matches %s: attempt %d of %d' % (_rule_label(rule), subtask_label(subtask), attempts + 1, rule.max_attempts)
     if wait:
         reason += ', %s after the failure' % (format_duration(wait),)

@@ -201,10 +201,26 @@ def test_retry_timing_reads_ocp_timestamps_in_any_form():
                             ('2024-05-01T11:59:00', datetime.datetime(2024, 5, 1, 11, 59, 0, tzinfo=UTC8))):
         action = plan(raw, task(subtask(1, 'a', finishTime=text)))[0]
         assert action.not_before == failed_at + datetime.timedelta(seconds=10)
-    without_finish_time = plan(raw, task(dict(subtask(1, 'a'), finishTime=None)))
-    assert without_finish_time[0].not_before == NOW + datetime.timedelta(seconds=10)
-    with pytest.raises(OcpClientError, match='timestamp'):
-        plan(raw, task(subtask(1, 'a', finishTime='yesterday')))
+
+
+
+def test_a_failure_without_finish_time_comes_due_from_the_runs_start_or_at_once():
+    """OCP leaves out null fields: without finishTime the delay counts from the latest run's start,
+    which came before the failure; with no time at all the retry is due now. (It counted from
+    "now", which moves on every round: such a retry never came due.)"""
+    raw = {'rules': [{'action': 'retry', 'delay': 10}]}
+    without_finish_time = dict(subtask(1, 'a'), startTime='2024-05-01T11:59:55.000+08:00')
+    del without_finish_time['finishTime']
+    [action] = plan(raw, task(without_finish_time))
+    assert action.not_before == datetime.datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC8)
+    assert not action.due(NOW) and action.due(NOW + datetime.timedelta(seconds=5))
+    no_time_at_all = subtask(1, 'a')
+    del no_time_at_all['finishTime']
+    [action] = plan(raw, task(no_time_at_all))
+    assert action.not_before == NOW and action.due(NOW)
+    # A finishTime that is no timestamp counts as none: the retry comes due, the supervision goes on.
+    [action] = plan(raw, task(subtask(1, 'a', finishTime='yesterday')))
+    assert action.due(NOW)
 
 
 # ---------------------------------------------------------------- guards and caps
