@@ -269,7 +269,8 @@ class OcpClient:
                 # The body as requests would have read it without stream=True.
                 response._content = bytes(body)
                 outcome['response'] = response
-            except BaseException as error:  # pylint: disable=broad-except  (raised again in the caller's thread)
+            # Whatever it is, it is raised again in the caller's thread.
+            except BaseException as error:  # pylint: disable=broad-except
                 outcome['error'] = error
 
         worker = threading.Thread(target=exchange, name='ocp-request')

@@ -203,7 +203,6 @@ def test_retry_timing_reads_ocp_timestamps_in_any_form():
         assert action.not_before == failed_at + datetime.timedelta(seconds=10)
 
 
-
 def test_a_failure_without_finish_time_comes_due_from_the_runs_start_or_at_once():
     """OCP leaves out null fields: without finishTime the delay counts from the latest run's start,
     which came before the failure; with no time at all the retry is due now. (It counted from
