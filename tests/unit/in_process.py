@@ -21,7 +21,7 @@ import os
 
 import requests
 
-from ansible.errors import AnsibleAction
+from ansible.errors import AnsibleAction, AnsibleActionFail
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
@@ -93,8 +93,13 @@ def run_action(args, check_mode=False, diff=False, sleep=None):
     try:
         return plugin.run(task_vars={})
     except AnsibleAction as raised:
-        # What the task executor makes of it: ActionBase refuses options it does not know by raising.
-        return raised.result
+        # What the task executor makes of it: ActionBase refuses options it does not know by raising
+        # (ansible-core 2.21 builds the failure from the exception, no longer from its result).
+        result = dict(getattr(raised, 'result', None) or {})
+        if isinstance(raised, AnsibleActionFail):
+            result.setdefault('failed', True)
+            result.setdefault('msg', getattr(raised, 'message', None) or '%s' % (raised,))
+        return result
     finally:
         ocp_task_wait._SleepWhileTheControllerLives = pause
 
