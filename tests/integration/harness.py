@@ -69,7 +69,8 @@ class Simulator:
         self._admin("POST", "/clock", json=fields)
 
 
-def start_simulator(tmp_dir: Path, tls: bool, scenario: Path, speed: float | None = None) -> Simulator:
+def start_simulator(tmp_dir: Path, tls: bool, scenario: Path, speed: float | None = None,
+                    ocp_version: str | None = None) -> Simulator:
     ready_file = tmp_dir / "ready.json"
     log_path = tmp_dir / "simulator.log"
     command = [sys.executable, "-m", "ocp_simulator", "--port", "0", "--admin",
@@ -77,6 +78,8 @@ def start_simulator(tmp_dir: Path, tls: bool, scenario: Path, speed: float | Non
                "--lifetime", str(SIMULATOR_LIFETIME_SECONDS)]
     if speed is not None:
         command += ["--speed", str(speed)]
+    if ocp_version is not None:
+        command += ["--ocp-version", ocp_version]
     # `make integration-every-run` runs the counting tests against OCP versions that add 1 to runTime
     # on every run (the simulator's default is OCP's engine, where a subtask retry does not).
     counting = os.environ.get("OCP_SIMULATOR_RUN_TIME_COUNTING")
