@@ -57,6 +57,10 @@ TRACE_ID_HEADER = "x-trace-id"
 # The largest answer read: a page of 2,000 tasks with their subtasks is a few MB; anything near
 # this is no answer of OCP's, and reading it whole would hold the memory of the caller.
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# Past request_timeout, the seconds left to requests' own read timeout: an answer that does not
+# start fails as it always did (a timeout, sent again for a GET); only one that keeps the socket
+# busy without ending reaches the whole-answer deadline.
+ANSWER_GRACE = 1.0
 _READ_CHUNK = 64 * 1024
 
 
@@ -245,7 +249,8 @@ class OcpClient:
                 self._sleep(self.retry_policy.delay(retries_done))
 
     def _exchange(self, method, url, data, headers):
-        """One request and its whole answer within ``request_timeout``: connect, headers and body.
+        """One request and its whole answer within ``request_timeout`` (and ANSWER_GRACE): connect,
+        headers and body.
 
         requests' timeout bounds each wait for a byte only, so an answer sent a byte at a time, or one
         that never ends, would hold the caller for ever. The exchange runs in a thread of its own that
@@ -276,7 +281,7 @@ class OcpClient:
         worker = threading.Thread(target=exchange, name='ocp-request')
         worker.daemon = True
         worker.start()
-        worker.join(self.request_timeout)
+        worker.join(self.request_timeout + ANSWER_GRACE)
         if worker.is_alive():
             answering = outcome.get('answering', False)
             raise _AnswerOverran('the answer was still coming' if answering else 'no answer came', answering)
