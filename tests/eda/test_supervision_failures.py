@@ -103,7 +103,7 @@ def test_a_supervision_that_fails_before_ocp_answers_pages(simulator, tmp_path, 
                      "ocp_page_file": str(tmp_path / "pages.jsonl")}
     supervise_env = basic(simulator)
     expected = {"invalid policy": ("other", None), "invalid setting": ("other", None),
-                "OCP not there": ("ocp_unreachable", None), "request refused": ("ocp_error", 400)}[case]
+                "OCP not there": ("ocp_unreachable", None), "request refused": ("ocp_error", 409)}[case]
     if case == "invalid policy":
         rulebook_vars["ocp_remediation_policy"] = {"rules": [{"action": "reboot"}]}
     elif case == "invalid setting":
@@ -112,7 +112,9 @@ def test_a_supervision_that_fails_before_ocp_answers_pages(simulator, tmp_path, 
     elif case == "OCP not there":
         supervise_env = basic(simulator, url="http://127.0.0.1:9")
     else:
-        simulator.add_fault({"match": {"method": "POST", "path": RETRY_PATH}, "status": 400})
+        # Not a 400: OCP's 400 to an action is a refusal the supervision reads again and decides on
+        # (someone else acted, or the state moved), where any other error status stops it.
+        simulator.add_fault({"match": {"method": "POST", "path": RETRY_PATH}, "status": 409})
     event = {"ocp": {"type": "task_failed", "task": {"id": task_id}}}
     supervised = run_action(SUPERVISE, event, rulebook_vars, core_env(core, dict(playbook_env(), **supervise_env)),
                             tmp_path / "supervise")
