@@ -30,7 +30,8 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpApiError, OcpClientError, OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    SECRET_MASK, OcpApiError, OcpClientError, OcpError)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import (
     FILTER_OPTIONS, ID_FILTERS, filter_argument_spec, query_parameters)
@@ -53,8 +54,8 @@ DEFAULT_MAX_AGE = 86400
 MAX_AGE_OPTION = 'max_age'
 # The filter keys reuse_task takes: the list's filters but status, which the decision reads.
 REUSE_FILTER_OPTIONS = tuple(option for option in FILTER_OPTIONS if option != 'status')
-# What a value of secret_body becomes wherever the module shows a body.
-MASK = '********'
+# What a value of secret_body becomes wherever the module shows a body: the client's mask of OCP's text.
+MASK = SECRET_MASK
 # OCP's statuses of a refusal after which a run at the same time may have started the operation
 # (400: the tenant or host exists; 409: a conflict). Not 401/403/404: those say nothing of it.
 CONFLICT_STATUSES = (400, 409)
