@@ -314,7 +314,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError, secret_forms
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import ApiCallFailed, call, request_errors
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_call import (
+    ApiCallFailed, call, no_task_warning, request_errors)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.arguments import client_from_module, ocp_argument_spec
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_reuse import (
     ReuseRefused, masked_body, merged_body, reuse_argument_spec, reuse_option_errors, secret_body_errors,
@@ -368,6 +369,9 @@ def main():
     except OcpError as error:
         # Listing the tasks failed: nothing was sent.
         module.fail_json(msg='reuse_task could not list the tasks, so nothing was sent: %s' % error)
+    warning = no_task_warning(method, params['path'], result)
+    if warning:
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -20,7 +20,9 @@ An HTML comment right above a block in Markdown says how else to treat it, with 
   file) or needs what the simulator is not (a real OCP's address and CA);
 - ``<!-- example: check mode, <reason> -->`` to run it with ``--check``;
 - ``<!-- example: fails with "<text>", <reason> -->`` when the default scenario makes it fail, as
-  the text around it says: the run must fail, with ``<text>`` in its output.
+  the text around it says: the run must fail, with ``<text>`` in its output;
+- ``<!-- example: on OCP <version>, <reason> -->`` for a call only some OCP versions document (a
+  take-over's pre-check): the simulator plays that version (``--ocp-version``).
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ SIMULATOR_ADDRESS = "http://127.0.0.1:8080"
 # The quick start's `ocp-simulator --speed 60`: a tenant creation takes seconds.
 SPEED = 60
 FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-DIRECTIVE = re.compile(r"^<!-- example: (not run|check mode|fails with \"([^\"]+)\"), (\S.*?) -->$")
+DIRECTIVE = re.compile(
+    r"^<!-- example: (not run|check mode|fails with \"([^\"]+)\"|on OCP (3\.1|4\.0|4\.2|4\.3)), (\S.*?) -->$")
 
 
 @dataclass
@@ -60,10 +63,11 @@ class Example:
     mode: str = "run"  # run, check, fails, skip
     expected: str = ""
     reason: str = ""
+    ocp_version: str | None = None  # the simulator's --ocp-version; None: its default
 
 
-def _directive(lines_above: list[str], where: str) -> tuple[str, str, str]:
-    """The mode, expected text and reason the HTML comments right above a block give."""
+def _directive(lines_above: list[str], where: str) -> tuple[str, str, str, str | None]:
+    """The mode, expected text, reason and OCP version the HTML comments right above a block give."""
     for line in reversed(lines_above):
         if not line.strip():
             continue
@@ -72,10 +76,12 @@ def _directive(lines_above: list[str], where: str) -> tuple[str, str, str]:
         found = DIRECTIVE.match(line.strip())
         if found:
             kind = found.group(1)
+            if found.group(3):
+                return "run", "", found.group(4), found.group(3)
             mode = "skip" if kind == "not run" else "check" if kind == "check mode" else "fails"
-            return mode, found.group(2) or "", found.group(3)
+            return mode, found.group(2) or "", found.group(4), None
         assert not line.startswith("<!-- example"), "%s: malformed example directive %r" % (where, line)
-    return "run", "", ""
+    return "run", "", "", None
 
 
 def markdown_examples(relative: str) -> list[Example]:
@@ -84,8 +90,8 @@ def markdown_examples(relative: str) -> list[Example]:
     for found in FENCE.finditer(text):
         line = text.count("\n", 0, found.start()) + 1
         where = "%s:%d" % (relative, line)
-        mode, expected, reason = _directive(text[:found.start()].splitlines(), where)
-        examples.append(Example(where, textwrap.dedent(found.group(1)), mode, expected, reason))
+        mode, expected, reason, version = _directive(text[:found.start()].splitlines(), where)
+        examples.append(Example(where, textwrap.dedent(found.group(1)), mode, expected, reason, version))
     return examples
 
 
@@ -148,7 +154,8 @@ def test_example_runs_against_the_simulator(example, default_scenario, tmp_path)
     if example.mode == "skip":
         pytest.skip(example.reason)
     playbook = tmp_path / "example.yml"
-    simulator = start_simulator(tmp_path, tls=False, scenario=default_scenario, speed=SPEED)
+    simulator = start_simulator(tmp_path, tls=False, scenario=default_scenario, speed=SPEED,
+                                ocp_version=example.ocp_version)
     try:
         playbook.write_text(playbook_text(example).replace(SIMULATOR_ADDRESS, simulator.url), encoding="utf-8")
         variables = tmp_path / "vars.json"

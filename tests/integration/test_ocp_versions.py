@@ -5,7 +5,8 @@ each release's documentation describes it; docs/ocp-behaviour.md#versions-at-a-g
 version's default throttling on: a tenant created with reuse_task and secret_body and supervised
 with a retry rule that reads the version's log format (Spring's, not OCP Express's), an upgrade
 started with the body the version documents and waited for (up to 4.2 its reply lists the subtasks
-under ``tasks``), and the tenant's task read back with its logs. The rest of the integration suite
+under ``tasks``), a tenant created by the synchronous endpoint (no task, and a warning saying so), a
+take-over checked first and started with ``hostInfo``, and the tenant's task read back with its logs. The rest of the integration suite
 runs against the simulator's default profile."""
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ def test_a_pipeline_runs_on_each_ocp_version(tmp_path_factory, version):
     if version != "4.3":
         assert "tasks" in upgrade["data"] and "subtasks" not in upgrade["data"]  # START-4's shape
     assert results["upgrade_waited"]["tasks"][0]["outcome"] == "succeeded", results["upgrade_waited"]
+
+    # The synchronous twin of createTenant did its work in the call: no task, and the module says so.
+    at_once = results["tenant_created_at_once"]
+    assert at_once["changed"] is True and at_once["task_ids"] == [] and at_once["data"]["name"].endswith("_now")
+    assert any("started no task to wait for" in warning for warning in at_once["warnings"]), at_once
+    # The pre-check starts no task by design: no warning; the take-over with hostInfo is waited for.
+    assert results["take_over_checked"]["task_ids"] == [] and not results["take_over_checked"].get("warnings")
+    assert len(results["take_over_started"]["task_ids"]) == 1, results["take_over_started"]
+    assert results["take_over_waited"]["tasks"][0]["outcome"] == "succeeded", results["take_over_waited"]
 
     task = results["tenant_task"]["task"]
     assert task["id"] == started["task_ids"][0] and task["status"] == "SUCCESSFUL"

@@ -35,6 +35,7 @@ _PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
 _DOT_SEGMENTS = ('.', '..')
 _PERCENT_DOT = re.compile(r'%2e', re.IGNORECASE)
 QUERY_SCALARS = (str, int, float, bool)
+TASK_ENDPOINTS = '/api/v2/tasks/'
 
 
 _ENCODED_SEPARATOR = re.compile(r'%(?:2[fF]|5[cC])')
@@ -139,6 +140,26 @@ def _failure(method, path, error, trace_id):
                 "OCP's task list, where oceanbase.ocp.ocp_task_info finds it by name and status; OCP logs the "
                 'request under trace id %s)' % (text, method, path, details['trace_id']))
     return ApiCallFailed(dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied), error)
+
+
+def no_task_warning(method, path, result):
+    """The warning for a POST OCP accepted whose answer carries no task id; None otherwise.
+
+    A POST is how OCP starts an operation, and a playbook that waits for its task next would only
+    learn at the wait that there is none. Most often the endpoint is the synchronous twin of a
+    task-starting one (docs/ocp-behaviour.md#calls-that-start-tasks, START-3): it did its work in
+    the call, and there is nothing to wait for. Not warned of: a pre-check (takeOverPreCheck,
+    START-7), which starts none by design, and the task endpoints' actions (a retry, a skip),
+    which act on a task that exists.
+    """
+    if method != 'POST' or result.get('task_ids') or 'data' not in result:
+        return None
+    if path.startswith(TASK_ENDPOINTS) or path.rstrip('/').rsplit('/', 1)[-1].lower().endswith('precheck'):
+        return None
+    return ("OCP's answer to this POST carries no task id, so it started no task to wait for (task_ids is "
+            'empty): the endpoint did its work in the call or starts none. If an OCP operation was meant, check '
+            'the path: POST /api/v2/ob/clusters/{id}/tenants creates a tenant in the call, while '
+            '/api/v2/ob/clusters/{id}/tenants/createTenant starts a task')
 
 
 def call(client, method, path, query=None, body=None, check_mode=False, shown_body=None):

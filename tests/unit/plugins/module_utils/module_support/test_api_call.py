@@ -17,6 +17,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.api_c
     ApiCallFailed,
     call,
     new_trace_id,
+    no_task_warning,
     path_errors,
     query_errors,
     request_errors,
@@ -201,6 +202,30 @@ class TestCall:
     def test_bad_input_sends_nothing(self, client, mocked, args):
         result = failure_of(client, *args)
         assert set(result) == {"msg"} and client.request_count == 0
+
+
+class TestNoTaskWarning:
+    """A POST OCP accepted without starting a task says so (START-3: the synchronous tenant creation)."""
+
+    def test_a_post_that_started_no_task_is_warned_of(self, client, mocked):
+        tenant = {"id": 1005, "name": "t_now", "status": "CREATING", "clusterId": 1}
+        mocked.post(URL + "/api/v2/ob/clusters/1/tenants", json=envelope(tenant))
+        result = call(client, "POST", "/api/v2/ob/clusters/1/tenants", None, TENANT_BODY)
+        warning = no_task_warning("POST", "/api/v2/ob/clusters/1/tenants", result)
+        assert result["task_ids"] == [] and "started no task to wait for" in warning
+        assert "/api/v2/ob/clusters/{id}/tenants/createTenant starts a task" in warning
+
+    @pytest.mark.parametrize("method, path, result", [
+        ("POST", CREATE_TENANT, dict(changed=True, data=TASK, task_ids=[2001])),
+        ("GET", "/api/v2/ob/clusters/1", dict(changed=False, data={"id": 1}, task_ids=[])),
+        ("PUT", "/api/v2/ob/clusters/1/parameters", dict(changed=True, data=None, task_ids=[])),
+        ("POST", "/api/v2/ob/clusters/takeOverPreCheck", dict(changed=True, data={"clusterName": "c"}, task_ids=[])),
+        ("POST", "/api/v2/tasks/instances/7/subtasks/8/skip", dict(changed=True, data=None, task_ids=[])),
+        # Check mode sends no POST, so its result has no answer to judge.
+        ("POST", CREATE_TENANT, dict(changed=True, task_ids=[], request={})),
+    ])
+    def test_no_warning_where_no_task_is_expected_or_one_came(self, method, path, result):
+        assert no_task_warning(method, path, result) is None
 
 
 def dropped():
