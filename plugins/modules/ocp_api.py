@@ -25,6 +25,10 @@ description:
     modules' reads. Any other method is sent exactly once. When its answer is lost after the request
     left (a timeout or dropped connection, an HTTP 5xx, a success status with an unreadable body),
     the module fails with RV(possibly_applied=true) and says what to check, instead of sending it again.
+  - "After a lost answer to a task-starting POST (a tenant's creation, an upgrade, a take-over, one host's
+    addition), OCP's audit events are read once, where OCP has them (4.2 and later) and the user may read
+    them: an event showing the request started a task returns that task as if the answer had come, one
+    showing OCP refused it fails with RV(possibly_applied=false); RV(settled) says what they told."
   - Every request carries an C(x-trace-id) header with a new id, which OCP logs the request under;
     so RV(trace_id) names the request even when its answer was lost.
   - The path, query and body are checked before anything is sent; see the options.
@@ -298,11 +302,31 @@ reuse:
     why: "task 1013 'Create tenant' matches reuse_task {cluster_id=1, name=Create tenant, tenant_name=t_orders}
       and is RUNNING: it is supervised instead of starting the operation again"
     task: {id: 1013, name: Create tenant, status: RUNNING, start_time: '2026-12-03 09:10:05+08:00', rolled_back: false}
+settled:
+  description:
+    - When the answer to a task-starting POST was lost, what OCP's audit events (OCP 4.2 and later, read
+      with the AUDIT_VIEWER permission) said of it; the request is never sent again.
+    - C(applied) is V(true) when an event shows OCP received the request (the task it started is then in
+      RV(task_ids), and the module succeeds as if the answer had come), V(false) when it shows OCP refused it
+      (nothing was carried out), V(null) when the events could not tell (none yet, several, not readable);
+      C(why) says which, and C(event) is the event (without its C(eventInfo), which may hold the request's
+      parameters).
+    - Settled are the creation of a tenant (both calls), a cluster's upgrade, a take-over, and the addition of
+      one host, the calls whose events name the resource; the user's own events only, with Basic auth.
+  returned: when the answer to one of those calls was lost
+  type: dict
+  sample:
+    applied: true
+    why: "OCP's audit event 17 (CREATE_TENANT of tenant t_orders by admin since 2026-12-03 09:10:03+08:00,
+      SUCCESS) shows that OCP received the request and started task 1013: it is returned as this request's task"
+    event: {id: 17, operationEvent: CREATE_TENANT, resourceName: 'obcluster:t_orders', operatorName: admin,
+      status: SUCCESS, taskId: 1013, startTime: '2026-12-03T09:10:04+08:00'}
 possibly_applied:
   description:
     - On failure, whether OCP may have carried out the request although its answer was lost (a
       method other than GET whose answer timed out, was cut off, was an HTTP 5xx or was unreadable).
       The request was not sent again; check in OCP before running the task again.
+    - V(false) also when OCP's audit events show that OCP received the request and refused it (RV(settled)).
     - V(false) for a GET, for an answer OCP gave (a refusal such as HTTP 400 or 404), and when the
       request never left (connection refused, TLS).
   returned: on failure, unless the options were refused before sending
@@ -369,6 +393,10 @@ def main():
     except OcpError as error:
         # Listing the tasks failed: nothing was sent.
         module.fail_json(msg='reuse_task could not list the tasks, so nothing was sent: %s' % error)
+    if result.get('settled'):
+        # The answer was lost and the audit events stood in for it: the on-call should know.
+        module.warn("the answer to %s %s was lost (it was not sent again); %s"
+                    % (method, params['path'], result['settled']['why']))
     warning = no_task_warning(method, params['path'], result)
     if warning:
         module.warn(warning)

@@ -135,6 +135,8 @@ class OcpBasicAuth(AuthBase):
     challenge, so a client waiting for one would never authenticate."""
 
     def __init__(self, username, password):
+        # Who acts, as OCP records it (an audit event's operatorName); never the password.
+        self.username = username
         self._header = "Basic " + base64.b64encode(
             ("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
 

@@ -155,6 +155,11 @@ class OcpClient:
         # ocp_api's secret_body): an answer may repeat the request's body.
         self.secrets = frozenset()
 
+    @property
+    def username(self):
+        """The OCP user of Basic auth; None with an access key, whose user the client does not know."""
+        return getattr(self._auth, 'username', None)
+
     def request(self, method, path, params=None, body=None, trace_id=None):
         """Send ``method`` (one of METHODS) to ``path`` (like ``/api/v2/tasks/instances``) with
         query ``params`` and ``body`` (JSON-encoded; None sends no body); the envelope, which may

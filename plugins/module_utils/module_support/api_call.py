@@ -15,9 +15,11 @@ import binascii
 import math
 import os
 import re
+import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.auth import canonical_query
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import METHODS, json_body
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.lost_answer import UNSETTLED, settle
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.results import error_details
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpClientError,
@@ -123,7 +125,8 @@ class ApiCallFailed(Exception):
         self.error = error
 
 
-def _failure(method, path, error, trace_id):
+def _failure(method, path, error, trace_id, settlement=None):
+    """The ApiCallFailed for ``error``; ``settlement`` is what OCP's audit events said of a lost answer."""
     details = error_details(error)
     # possibly_applied says it for every kind of failure; the connection error's own flag would repeat it.
     details.pop('ambiguous', None)
@@ -134,12 +137,21 @@ def _failure(method, path, error, trace_id):
         text = '%s' % (OcpConnectionError(error.reason, error.method, error.path),)
     else:
         text = '%s' % (error,)
-    if applied:
+    if settlement is not None and settlement.applied is not UNSETTLED:
+        # The audit events told: their words replace the advice to go and check.
+        applied = settlement.applied
+        text = '%s; %s (OCP logs the request under trace id %s)' % (text, settlement.why, details['trace_id'])
+    elif applied:
         text = ('%s; OCP may have carried out %s %s although its answer was lost, and it was not sent again: '
                 'check in OCP whether it took effect before running this again (a task it started is in '
                 "OCP's task list, where oceanbase.ocp.ocp_task_info finds it by name and status; OCP logs the "
                 'request under trace id %s)' % (text, method, path, details['trace_id']))
-    return ApiCallFailed(dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied), error)
+        if settlement is not None:
+            text = '%s; %s' % (text, settlement.why)
+    result = dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied)
+    if settlement is not None:
+        result['settled'] = settlement.as_result()
+    return ApiCallFailed(result, error)
 
 
 def no_task_warning(method, path, result):
@@ -162,8 +174,13 @@ def no_task_warning(method, path, result):
             '/api/v2/ob/clusters/{id}/tenants/createTenant starts a task')
 
 
-def call(client, method, path, query=None, body=None, check_mode=False, shown_body=None):
+def call(client, method, path, query=None, body=None, check_mode=False, shown_body=None, clock=time.monotonic):
     """Send one request through ``client`` and return the ocp_api result; ApiCallFailed otherwise.
+
+    When the answer to a task-starting POST is lost, OCP's audit events are read once
+    (lost_answer.settle): a task they show this request started is returned as if the answer
+    had come (with ``settled``), a refusal they show fails with ``possibly_applied`` false, and
+    otherwise the failure says what they could not tell. Nothing is sent again.
 
     In check mode only a GET is sent; for any other method the result says what would have
     been sent, without the body (which often holds passwords) unless ``shown_body`` gives it as it
@@ -180,10 +197,18 @@ def call(client, method, path, query=None, body=None, check_mode=False, shown_bo
             request['body'] = shown_body
         return dict(changed=True, task_ids=[], request=request)
     trace_id = new_trace_id()
+    sent_at = clock()
     try:
         envelope = client.request(method, path, params=query, body=body, trace_id=trace_id)
     except OcpError as error:
-        raise _failure(method, path, error, client.last_trace_id or trace_id)
+        trace_id = client.last_trace_id or trace_id
+        if not error.possibly_applied:
+            raise _failure(method, path, error, trace_id)
+        settlement = settle(client, method, path, body, lambda: clock() - sent_at, client.username)
+        if settlement is not None and settlement.answers:
+            return dict(changed=True, data=None, status=None, trace_id=trace_id, task_ids=settlement.task_ids,
+                        settled=settlement.as_result())
+        raise _failure(method, path, error, trace_id, settlement)
     data = envelope.get('data')
     return dict(changed=method != 'GET', data=data, status=client.last_status, trace_id=client.last_trace_id,
                 task_ids=task_ids_in_answer(data))

@@ -192,12 +192,16 @@ def test_a_run_at_the_same_time_that_started_first_is_found_after_ocps_refusal(s
 def test_a_lost_answer_is_not_sent_again_and_the_task_it_started_is_found(scripted_list):
     scripted_list.add(responses.GET, TASKS, json=_list())
     scripted_list.add(responses.POST, URL + CREATE, body=requests.exceptions.ReadTimeout('read timed out'))
+    # OCP's audit events, which would tell first, are not this user's to read (test_lost_answer.py).
+    scripted_list.add(responses.GET, URL + '/api/v2/audit/events', status=403, json=dict(
+        successful=False, status=403, error=dict(code='IAM11000', message='forbidden')))
     scripted_list.add(responses.GET, TASKS, json=_list(_task(2002, 'RUNNING')))
     result = run_module(ocp_api, _scripted_args())
     assert (result['changed'], result['reused'], result['task_ids']) == (True, False, [2002]), result
     assert "the request's answer was lost" in result['reuse']['why']
-    # Before the POST: the live tasks and the newest finished one; after the refusal, both again.
-    assert [call.request.method for call in scripted_list.calls] == ['GET', 'GET', 'POST', 'GET', 'GET']
+    # Before the POST: the live tasks and the newest finished one; after the lost answer, the audit
+    # events and then both again.
+    assert [call.request.method for call in scripted_list.calls] == ['GET', 'GET', 'POST', 'GET', 'GET', 'GET']
 
 
 def test_a_refusal_without_another_runs_task_fails_as_ocp_said(scripted_list):

@@ -27,6 +27,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff impor
 
 URL = "http://ocp.test:8080"
 CREATE_TENANT = "/api/v2/ob/clusters/1/tenants/createTenant"
+# A call whose lost answer the audit events do not settle (test_lost_answer.py has those that are).
+BACKUP_NOW = "/api/v2/ob/clusters/1/backup/backupNow"
 TRACE_ID = "0123456789abcdef"
 TASK = {"id": 2001, "name": "Create tenant", "status": "RUNNING", "taskDefinitionId": 2, "tenantId": 1004,
         "subtasks": [{"id": 20011, "status": "RUNNING"}]}
@@ -247,21 +249,21 @@ class TestLostAnswers:
         dict(status=200, body='{"successful": true, "data": {"id": 20', content_type="application/json"),
     ])
     def test_sent_once_and_reported_as_possibly_applied(self, client, mocked, sleeps, method, answer):
-        mocked.add(method, URL + CREATE_TENANT, **answer)
-        result = failure_of(client, method, CREATE_TENANT, None, TENANT_BODY)
+        mocked.add(method, URL + BACKUP_NOW, **answer)
+        result = failure_of(client, method, BACKUP_NOW, None, TENANT_BODY)
         assert client.request_count == 1 and sleeps == []
         assert result["possibly_applied"] is True
         assert result["trace_id"] == result["error"]["trace_id"] == TRACE_ID
         assert "ambiguous" not in result["error"]
         assert ("OCP may have carried out %s %s although its answer was lost, and it was not sent again" % (
-            method, CREATE_TENANT)) in result["msg"]
+            method, BACKUP_NOW)) in result["msg"]
         assert "trace id %s" % TRACE_ID in result["msg"]
         # said once, not also in the connection error's shorter advice
         assert "check the task's state before sending it again" not in result["msg"]
 
     def test_the_web_console_page_for_a_post_keeps_the_known_message(self, client, mocked):
-        mocked.post(URL + CREATE_TENANT, body="<!DOCTYPE html><html>OCP</html>", content_type="text/html")
-        result = failure_of(client, "POST", CREATE_TENANT, None, TENANT_BODY)
+        mocked.post(URL + BACKUP_NOW, body="<!DOCTYPE html><html>OCP</html>", content_type="text/html")
+        result = failure_of(client, "POST", BACKUP_NOW, None, TENANT_BODY)
         assert result["msg"].startswith("the URL is probably not an OCP API endpoint; check api_url")
         assert result["possibly_applied"] is True and client.request_count == 1
 
