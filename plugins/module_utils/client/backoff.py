@@ -35,6 +35,13 @@ RETRYABLE_METHODS = frozenset(["GET"])
 # A Retry-After (or a 429's RateLimit-Reset) longer than this is not waited out inside one call:
 # the caller (a wait with a deadline) decides whether it has the time, from the error's ``retry_after``.
 RETRY_AFTER_MAX = 60.0
+# A throttled GET is sent again as often as OCP throttles it, each time after the wait OCP asks
+# for, while those waits add up to no more than this: OCP throttles per user in windows of 10 s and
+# 1 min by default (THR-3), and forks or sources sharing the user meet their limit together, so a
+# count of retries would give up on a request that one more window lets through. Each wait is
+# at least THROTTLE_PAUSE_MIN, so the budget also bounds the number of requests.
+THROTTLE_WAIT_MAX = 120.0
+THROTTLE_PAUSE_MIN = 1.0
 
 
 def retry_after_seconds(value):
@@ -169,6 +176,22 @@ class RetryPolicy:
         if method.upper() not in RETRYABLE_METHODS or retries_done >= self.max_retries:
             return False
         return status_code is None or status_code in RETRYABLE_STATUSES
+
+    def throttled_pause(self, method, throttled_retries, waited, asked=None):
+        """Seconds to wait before sending a throttled (HTTP 429) request again, or None to give up.
+
+        ``throttled_retries`` is how many times it was sent again for throttling so far, ``waited``
+        how long those waits took together, ``asked`` what OCP asked (``RateLimit-Reset`` or
+        ``Retry-After``). Only GETs, and none with retries turned off (``max_retries`` 0); an asked
+        wait beyond RETRY_AFTER_MAX, or one past THROTTLE_WAIT_MAX in all, is left to the caller,
+        which knows its deadline (the error carries ``retry_after``).
+        """
+        if method.upper() not in RETRYABLE_METHODS or self.max_retries == 0:
+            return None
+        if asked is not None and asked > RETRY_AFTER_MAX:
+            return None
+        pause = max(self._backoff.pause(throttled_retries + 1, asked), THROTTLE_PAUSE_MIN)
+        return pause if waited + pause <= THROTTLE_WAIT_MAX else None
 
     def delay(self, retry_number, retry_after=None):
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry).

@@ -203,6 +203,8 @@ class OcpClient:
             data = json_body(body)
             headers["Content-Type"] = CONTENT_TYPE
         retries_done = 0
+        # Throttling is counted apart from failures (backoff.THROTTLE_WAIT_MAX).
+        throttled_retries, throttled_waited = 0, 0.0
         while True:
             self.request_count += 1
             try:
@@ -239,7 +241,14 @@ class OcpClient:
             self._answered = True
             self.last_status = response.status_code
             retry_after = asked_wait(response.status_code, response.headers)
-            if (self.retry_policy.should_retry(method, retries_done, response.status_code)
+            if response.status_code == 429:
+                pause = self.retry_policy.throttled_pause(method, throttled_retries, throttled_waited, retry_after)
+                if pause is not None:
+                    throttled_retries += 1
+                    throttled_waited += pause
+                    self._sleep(pause)
+                    continue
+            elif (self.retry_policy.should_retry(method, retries_done, response.status_code)
                     and (retry_after or 0) <= RETRY_AFTER_MAX):
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done, retry_after))

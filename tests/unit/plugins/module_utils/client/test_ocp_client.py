@@ -24,7 +24,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpServerError,
     OcpUnexpectedResponseError,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import THROTTLE_WAIT_MAX, RetryPolicy
 
 URL = "http://ocp.test:8080"
 LIST_PATH = "/api/v2/tasks/instances"
@@ -213,7 +213,8 @@ class TestGetRetries:
         mocked.get(URL + TASK_PATH, status=status, body="busy")
         mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
         assert client.get(TASK_PATH)["data"] == {"id": 1000}
-        assert sleeps == [0.375]
+        # Throttling waits at least backoff.THROTTLE_PAUSE_MIN: OCP's windows are seconds long.
+        assert sleeps == ([1.0] if status == 429 else [0.375])
 
     def test_gives_up_after_max_retries_with_the_last_answer(self, client, mocked, sleeps):
         for attempt in range(4):
@@ -286,8 +287,9 @@ class TestRetryAfter:
         mocked.get(URL + TASK_PATH, status=503, headers={"Retry-After": "0"})
         mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
         assert client.get(TASK_PATH)["data"] == {"id": 1000}
-        # 10 s as asked (more than the 0.375 s backoff), then the plain backoff for "0".
-        assert sleeps == [10.0, 0.75]
+        # 10 s as asked (more than the backoff), then the plain backoff for "0": the first failure
+        # that is not throttling (throttling is counted apart, backoff.THROTTLE_WAIT_MAX).
+        assert sleeps == [10.0, 0.375]
 
     def test_a_get_throttled_for_7s_with_only_rate_limit_reset_succeeds(self, client, mocked, sleeps):
         # OCP's 429: a JSON envelope, RateLimit-* headers, no Retry-After (docs/ocp-behaviour.md, THR-1, THR-2).
@@ -335,7 +337,40 @@ class TestRetryAfter:
         mocked.get(URL + TASK_PATH, status=429, headers={"Retry-After": "soon"})
         mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
         client.get(TASK_PATH)
-        assert sleeps == [0.375]
+        assert sleeps == [1.0]
+
+    def test_throttling_is_waited_out_more_times_than_request_retries(self, client, mocked, sleeps):
+        """Forks sharing OCP's per-user limit meet it together: five throttled answers in a row (more
+        than the 3 retries a failure gets) are waited out, each as OCP asks."""
+        for _attempt in range(5):
+            mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Reset": "9"})
+        mocked.get(URL + TASK_PATH, json=envelope({"id": 1000}))
+        assert client.get(TASK_PATH)["data"] == {"id": 1000}
+        assert sleeps == [9.0] * 5
+
+    def test_an_ocp_that_throttles_forever_is_given_up_within_the_budget(self, client, mocked, sleeps):
+        """A hostile or stuck OCP answering 429 to everything: the waits stop at THROTTLE_WAIT_MAX in
+        all, and the error carries what OCP asked, for a caller with a deadline."""
+        mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Reset": "0"})
+        with pytest.raises(OcpApiError) as raised:
+            client.get(TASK_PATH)
+        assert raised.value.status == 429 and raised.value.retry_after == 0
+        assert sum(sleeps) <= THROTTLE_WAIT_MAX and min(sleeps) >= 1.0
+        assert client.request_count == len(sleeps) + 1 <= THROTTLE_WAIT_MAX + 1
+
+    def test_no_retries_means_no_throttling_retries_either(self, mocked, sleeps):
+        client = OcpClient(URL, username="admin", password="secret", sleep=sleeps.append,
+                           retry_policy=RetryPolicy(max_retries=0))
+        mocked.get(URL + TASK_PATH, status=429, headers={"RateLimit-Reset": "2"})
+        with pytest.raises(OcpApiError):
+            client.get(TASK_PATH)
+        assert sleeps == [] and client.request_count == 1
+
+    def test_a_throttled_post_is_never_sent_again(self, client, mocked, sleeps):
+        mocked.post(URL + "/api/v2/tasks/instances/1/retry", status=429, headers={"RateLimit-Reset": "2"})
+        with pytest.raises(OcpApiError):
+            client.post("/api/v2/tasks/instances/1/retry")
+        assert sleeps == [] and client.request_count == 1
 
     def test_a_long_retry_after_is_left_to_the_caller(self, client, mocked, sleeps):
         # Not waited out inside one call: a wait with a deadline knows whether it has the time.
