@@ -145,7 +145,7 @@ def secret_variables(text: str, scenario: Path) -> dict:
     secrets = {"ocp_password": ADMIN_USER[1], "vault_ocp_password": ADMIN_USER[1],
                "vault_ocp_access_key_id": access_key["id"], "vault_ocp_access_key_secret": access_key["secret"]}
     for name in re.findall(r"\b(vault_[a-z0-9_]+)\b", text):
-        secrets.setdefault(name, "Example-Secret-0001")
+        secrets.setdefault(name, "Example_Secret#0001")  # OCP's password rules (START-2)
     return secrets
 
 

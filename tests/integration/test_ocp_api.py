@@ -25,7 +25,7 @@ from harness import (
 )
 
 TRACE_ID = re.compile(r"[0-9a-f]{16}")
-TENANT_ROOT_PASSWORD = "T3nant-R00t-Never-Shown"
+TENANT_ROOT_PASSWORD = "T3nant_R00t@Never#Shown"  # OCP 4.2's password rule (START-2)
 START_PATHS = {
     "tenant": "/api/v2/ob/clusters/2/tenants/createTenant",
     "upgrade": "/api/v2/ob/clusters/2/upgrade",

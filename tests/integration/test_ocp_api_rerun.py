@@ -20,7 +20,7 @@ import requests
 from harness import ADMIN_USER, SCENARIOS, basic_auth_vars, run_playbook, start_playbook, start_simulator, \
     wait_for_journal
 
-PASSWORD = "Tenant-R00t-Pa55-Never-Shown"
+PASSWORD = "Tenant_R00t@Pa55#Never"  # OCP 4.2's password rule (START-2)
 CREATE = "/api/v2/ob/clusters/1/tenants/createTenant"
 RETRY_TIMEOUTS = {"name": "transient timeouts", "match": {"log": "ERROR 4012"}, "action": "retry",
                   "max_attempts": 2}
