@@ -16,7 +16,7 @@ from conftest import ADMIN, ADMIN_AK, ADMIN_SK, VIEWER, Client, admin_advance, s
 from test_http_auth import TENANT_PASSWORD, tenant_body
 
 from ocp_simulator.clock import ManualClock
-from ocp_simulator.profiles import PROFILE_NAMES
+from ocp_simulator.profiles import PROFILE_NAMES, profile_named
 
 TASKS = "/api/v2/tasks/instances"
 OCP_VERSIONS = ("3.1", "4.0", "4.2", "4.3")
@@ -388,6 +388,49 @@ def test_a_deeply_nested_body_is_a_400_not_a_traceback(start_sim, version):
     for text in ('{"name": NaN}', '{"name": Infinity}', "{"):
         response = api.post("/api/v2/ob/clusters/1/upgrade", data=text, headers={"Content-Type": "application/json"})
         assert error_of(response, 400)["message"].startswith("Invalid parameter")
+
+
+# 5,000 digits: past the 4,300 Python converts with int(), far past any Java number.
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize("version", PROFILE_NAMES)
+def test_numbers_no_java_type_holds_are_a_400_in_the_versions_envelope(start_sim, version):
+    """Numbers of any length, in a path, a query or a body, as text or as a JSON number: a 400 in
+    the version's envelope (its bad_parameter code) naming the field, quoted short; never a 500."""
+    api, _viewer = clients(start_sim(ocp_version=version))
+    code = profile_named(version).errors.bad_parameter
+    tenant = tenant_body("t_huge")
+    long_number = json.dumps(tenant).replace('"unitCount": 1', '"unitCount": 1' + "0" * 1000)
+    assert long_number != json.dumps(tenant)
+    attacks = [
+        ("taskInstanceId", api.get("/api/v2/tasks/instances/" + HUGE)),
+        ("subtaskInstanceId", api.get("/api/v2/tasks/instances/1/subtasks/" + HUGE + "/log")),
+        ("page", api.get("/api/v2/tasks/instances", params={"page": HUGE})),
+        ("size", api.get("/api/v2/tasks/instances", params={"size": "1" + "0" * 40})),
+        ("clusterId", api.get("/api/v2/tasks/instances", params={"clusterId": HUGE})),
+        ("unitCount", create(api, name="t_huge1", pool={"unitCount": HUGE})),
+        ("unitCount", create(api, name="t_huge2", pool={"unitCount": 10**30})),
+        ("a number in the JSON document is longer than 1000 characters",
+         api.post("/api/v2/ob/clusters/1/tenants/createTenant", data=long_number,
+                  headers={"Content-Type": "application/json"})),
+        ("port", api.post("/api/v2/ob/clusters/takeOver", json={**TAKE_OVER, "port": HUGE, "hostInfo": HOST_INFO})),
+        ("port", api.post("/api/v2/ob/clusters/takeOver", json={**TAKE_OVER, "port": 10**40, "hostInfo": HOST_INFO})),
+        ("sshPort", api.post("/api/v2/compute/hosts/batchCreate", json={**HOSTS_BODY, "sshPort": HUGE})),
+    ]
+    if profile_named(version).audit_events:
+        attacks.append(("operatorId", api.get("/api/v2/audit/events", params={"operatorId": "1" + "0" * 40})))
+    for field, response in attacks:
+        error = error_of(response, 400)
+        assert error["code"] == code and field in error["message"], (field, error)
+        assert len(error["message"]) < 200, error["message"]
+
+
+def test_a_deep_or_huge_admin_body_is_a_400_too(start_sim):
+    admin = Client(start_sim().url)
+    for data in ("[" * 100_000 + "]" * 100_000, '{"speed": 1' + "0" * 5000 + "}"):
+        response = admin.post("/__simulator__/clock", data=data, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400 and response.json()["error"].startswith("the body must be JSON"), response.text
 
 
 @pytest.mark.parametrize("version", PROFILE_NAMES)

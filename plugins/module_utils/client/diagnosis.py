@@ -4,7 +4,9 @@
 
 ``requests`` reports "Max retries exceeded with url ..." for a wrong port, "Connection aborted"
 for ``http://`` to a TLS server and "wrong version number" for ``https://`` to a plain one. These
-functions turn what actually happened into one sentence naming the address and the likely fix.
+functions turn what actually happened into one sentence naming the address and the likely fix;
+when the proxy of the environment (``HTTPS_PROXY``...) could not be reached, the sentence names the
+proxy, its password masked, not OCP, which was never asked.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +16,8 @@ import re
 import socket
 import ssl
 from urllib.parse import urlsplit
+
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.address import masked_api_url
 
 # Where OCP listens unless configured otherwise (OCP's installation guide: "port 8080").
 OCP_DEFAULT_PORT = 8080
@@ -104,11 +108,50 @@ def tls_failure(error, api_url, validate_certs):
             "trusted network" % (error,))
 
 
-def connection_failure(error, api_url, kind, first_contact=False, probe=speaks_tls):
+def _proxy_failure(error, address, kind, proxy):
+    """The sentence for a request that a proxy did not pass on: the proxy named (its password
+    masked), not OCP, which was never reached, and the variables that chose it."""
+    shown = masked_api_url(proxy) if proxy else "of the environment"
+    variables = "HTTPS_PROXY" if address.scheme == "https" else "HTTP_PROXY"
+    hint = ("; requests to %s go through it (%s or ALL_PROXY): check the proxy, or put OCP's host in NO_PROXY "
+            "to reach OCP directly" % (address, variables))
+    if kind == "proxy_unresolved":
+        return "the host name of the proxy %s does not resolve%s" % (shown, hint)
+    if kind == "proxy_refused":
+        return "could not connect to the proxy %s (%s)%s" % (shown, _os_error_text(error), hint)
+    if kind == "proxy_timeout":
+        return "connecting to the proxy %s timed out%s" % (shown, hint)
+    return "the proxy %s did not pass the request on (%s)%s" % (shown, _proxy_reason(error), hint)
+
+
+def root_cause(error):
+    """The low-level reason behind a ``requests`` exception: requests wraps urllib3's
+    MaxRetryError, which wraps the reason, which for a proxy wraps the original error."""
+    cause = error.args[0] if getattr(error, "args", None) else None
+    for _depth in range(4):
+        inner = getattr(cause, "reason", None) or getattr(cause, "original_error", None)
+        if inner is None or inner is cause:
+            break
+        cause = inner
+    return cause
+
+
+def _proxy_reason(error):
+    """What went wrong with the proxy ("Tunnel connection failed: 407 ..."), without requests'
+    wrapping ("Max retries exceeded with url ...")."""
+    cause = root_cause(error)
+    return "%s" % (cause if isinstance(cause, BaseException) else error,)
+
+
+def connection_failure(error, api_url, kind, first_contact=False, probe=speaks_tls, proxy=None):
     """The reason for a request that got no answer; ``kind`` is 'refused', 'unresolved', 'connect_timeout',
-    'read_timeout' or 'aborted' (see ``failure_kind``). Only on ``first_contact`` (nothing ever answered)
-    is a connection closed without an answer worth a TLS probe: later, the scheme has proved right."""
+    'read_timeout' or 'aborted', or for a failure to get through the proxy (``proxy``: its URL)
+    'proxy_refused', 'proxy_unresolved', 'proxy_timeout' or 'proxy' (see ``failure_kind``). Only on
+    ``first_contact`` (nothing ever answered) is a connection closed without an answer worth a TLS
+    probe: later, the scheme has proved right."""
     address = Address(api_url)
+    if kind.startswith("proxy"):
+        return _proxy_failure(error, address, kind, proxy)
     if kind == "unresolved":
         return "the host name %s does not resolve (check api_url)" % (address.host,)
     if kind == "refused":
@@ -127,7 +170,15 @@ def failure_kind(error, root_cause):
     """Classify a ``requests`` exception by what happened on the wire."""
     # Imported here: this module must import without requests, whose absence the client reports.
     import requests
-    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+    if isinstance(error, requests.exceptions.ProxyError):
+        # The proxy was not reached, or did not pass the request on: OCP is not the one to blame.
+        if isinstance(root_cause, NewConnectionError):
+            unresolved = any(marker in _texts(root_cause) for marker in NAME_RESOLUTION_MARKERS)
+            return "proxy_unresolved" if unresolved else "proxy_refused"
+        if isinstance(root_cause, ConnectTimeoutError):
+            return "proxy_timeout"
+        return "proxy"
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return "connect_timeout"
     if isinstance(error, requests.exceptions.ReadTimeout):

@@ -34,6 +34,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis imp
     connection_failure,
     failure_kind,
     looks_like_ocp_express,
+    root_cause,
     tls_failure,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
@@ -76,18 +77,6 @@ def json_body(body):
         raise OcpClientError("the body cannot be sent as JSON: %s" % (error,))
 
 
-def _root_cause(error):
-    """The low-level reason behind a ``requests`` exception: requests wraps urllib3's
-    MaxRetryError, which wraps the reason, which for a proxy wraps the original error."""
-    cause = error.args[0] if getattr(error, "args", None) else None
-    for _depth in range(4):
-        inner = getattr(cause, "reason", None) or getattr(cause, "original_error", None)
-        if inner is None or inner is cause:
-            break
-        cause = inner
-    return cause
-
-
 def _may_have_reached_server(error):
     """Whether a request that failed with ``error`` may have been received by OCP.
 
@@ -98,7 +87,7 @@ def _may_have_reached_server(error):
     """
     if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
         return False
-    return not isinstance(_root_cause(error), (NewConnectionError, ConnectTimeoutError))
+    return not isinstance(root_cause(error), (NewConnectionError, ConnectTimeoutError))
 
 
 class _AnswerOverran(Exception):
@@ -228,8 +217,9 @@ class OcpClient:
                     retries_done += 1
                     self._sleep(self.retry_policy.delay(retries_done))
                     continue
-                reason = connection_failure(error, self.api_url, failure_kind(error, _root_cause(error)),
-                                            first_contact=not self._answered)
+                kind = failure_kind(error, root_cause(error))
+                reason = connection_failure(error, self.api_url, kind, first_contact=not self._answered,
+                                            proxy=self._proxy_for(url) if kind.startswith("proxy") else None)
                 raise OcpConnectionError(reason, method, path,
                                          ambiguous=method != "GET" and _may_have_reached_server(error))
             except OSError as error:
@@ -261,6 +251,12 @@ class OcpClient:
                     raise
                 retries_done += 1
                 self._sleep(self.retry_policy.delay(retries_done))
+
+    def _proxy_for(self, url):
+        """The proxy requests sends ``url`` through, chosen from the environment (``*_PROXY``,
+        ``NO_PROXY``) exactly as requests chooses it; None for none."""
+        settings = self.session.merge_environment_settings(url, {}, None, None, None)
+        return requests.utils.select_proxy(url, settings.get("proxies") or {})
 
     def _exchange(self, method, url, data, headers):
         """One request and its whole answer within ``request_timeout`` (and ANSWER_GRACE): connect,

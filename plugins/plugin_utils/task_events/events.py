@@ -43,6 +43,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log im
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import AFTER_A_FIRST_RUN_OPERATIONS, SUCCEEDED
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.checkpoint import expect
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import (
     NEW_FAILURE,
     entry_fingerprint,
@@ -145,12 +146,30 @@ class TaskMemory:
                     keys=sorted(self.keys), finished=self.finished, needs_read=self.needs_read)
 
     @classmethod
-    def from_dict(cls, data):
-        if not isinstance(data, dict):
-            raise ValueError('a task memory must be a mapping')
-        return cls(listed=data.get('listed'), summary=data.get('summary'), subtasks=data.get('subtasks'),
-                   watches=data.get('watches'), keys=data.get('keys'), finished=bool(data.get('finished')),
-                   needs_read=bool(data.get('needs_read')))
+    def from_dict(cls, data, field='task'):
+        """The memory ``to_dict`` wrote, read back from the checkpoint; ``field`` names it there. A
+        field of another type (a hand-edited or damaged file) is a CheckpointFieldError naming it:
+        every field is checked here as far as the source relies on its type."""
+        expect(data, field, 'a mapping')
+        listed = expect(data.get('listed'), field + '.listed', 'a mapping or null')
+        if listed is not None:
+            # Compared with each new entry's fingerprint, read with .get (task_list/entries.py).
+            expect(listed.get('subtasks'), field + '.listed.subtasks', 'a mapping or null')
+        subtasks = expect(data.get('subtasks'), field + '.subtasks', 'a mapping or null') or {}
+        for subtask_id, known in subtasks.items():
+            expect(known, '%s.subtasks.%s' % (field, subtask_id), 'a mapping')
+        watches = expect(data.get('watches'), field + '.watches', 'a mapping or null') or {}
+        for subtask_id, watch in watches.items():
+            where = '%s.watches.%s' % (field, subtask_id)
+            expect(watch, where, 'a mapping')
+            for name in ('since', 'description', 'name'):
+                expect(watch.get(name), '%s.%s' % (where, name), 'a text or null')
+            expect(watch.get('seconds', 0), where + '.seconds', 'a number')
+        return cls(listed=listed, summary=expect(data.get('summary'), field + '.summary', 'a mapping or null'),
+                   subtasks=subtasks, watches=watches,
+                   keys=expect(data.get('keys'), field + '.keys', 'a list of texts or null'),
+                   finished=expect(data.get('finished', False), field + '.finished', 'true or false'),
+                   needs_read=expect(data.get('needs_read', False), field + '.needs_read', 'true or false'))
 
 
 # ---------------------------------------------------------------- list entries

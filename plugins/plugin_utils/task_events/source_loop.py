@@ -76,9 +76,11 @@ def build_watcher(args, environ):
         store, state = _NoCheckpoint(), None
         if options.checkpoint:
             store = CheckpointStore(options.checkpoint)
-            saved = store.load(scope)
-            if saved is not None:
-                state = WatchState.from_dict(saved)
+            # Before the first poll: a checkpoint that cannot be written stops the source now, not
+            # after it has put events it could not remember having put.
+            store.prepare()
+            state = store.restore(scope, WatchState.from_dict)
+            if state is not None:
                 LOGGER.info('checkpoint %s: %d task(s) remembered', options.checkpoint, len(state.memory))
     except (OcpClientError, ValueError) as error:
         raise OcpEventSourceError('%s' % error)

@@ -25,7 +25,8 @@ A poll:
   a limit (only its log says when that run started);
 - returns a PollPlan: the events, the memory to keep once they are put, and the pause before
   the next poll. Nothing is changed until ``commit``, so a poll interrupted while its events are
-  put (the source stopped) keeps what it put, and the next start reads again what it had not.
+  put (the source stopped) keeps what it put: the tasks whose events all went out as told, and
+  the next start reads again only the task it was cut off in.
 
 The first start with no checkpoint only learns what OCP shows (``initial_events: failures`` also
 tells the failures it shows at that moment); the newest task id then is where sweeps start.
@@ -41,6 +42,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import random as _random
+import re
 import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import Backoff
@@ -52,6 +54,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpNotFoundError,
     OcpPermissionError,
     OcpUnexpectedResponseError,
+)
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.checkpoint import (
+    CheckpointFieldError,
+    expect,
+    shown_value,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
     EVENT_SOURCE_FAILURES,
@@ -75,6 +82,8 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.listing im
 # as such (an answer asking for hours is more likely a mistake than a plan).
 BACKOFF_FACTOR = 2.0
 RETRY_AFTER_CEILING = 3600.0
+# A task id as the checkpoint writes it (a key of ``tasks``): OCP's ids are Java longs.
+_TASK_ID = re.compile(r'[0-9]{1,19}\Z')
 
 
 def event_source_watching(options):
@@ -115,13 +124,23 @@ class WatchState:
 
     @classmethod
     def from_dict(cls, data):
-        tasks = data.get('tasks') or {}
-        if not isinstance(tasks, dict):
-            raise ValueError('tasks must be a mapping')
-        memory = dict((int(task_id), TaskMemory.from_dict(value)) for task_id, value in tasks.items())
-        watermark = data.get('watermark')
-        return cls(memory=memory, watch_start=data.get('watch_start'),
-                   watermark=int(watermark) if watermark is not None else None, restored=True)
+        """The state ``to_dict`` wrote, read back from the checkpoint: a field of another type (a
+        hand-edited or damaged file) is a CheckpointFieldError naming it, never a Python error."""
+        expect(data, 'state', 'a mapping')
+        tasks = expect(data.get('tasks'), 'tasks', 'a mapping or null') or {}
+        memory = {}
+        for task_id, value in tasks.items():
+            if not isinstance(task_id, str) or not _TASK_ID.match(task_id):
+                raise CheckpointFieldError('tasks', 'must be keyed by task ids (digits), not %s' % shown_value(task_id))
+            memory[int(task_id)] = TaskMemory.from_dict(value, 'tasks.%s' % task_id)
+        watch_start = expect(data.get('watch_start'), 'watch_start', 'a text or null')
+        if watch_start is not None:
+            try:
+                parse_time(watch_start, None)
+            except OcpClientError:
+                raise CheckpointFieldError('watch_start', 'must be a timestamp, not %s' % shown_value(watch_start))
+        return cls(memory=memory, watch_start=watch_start,
+                   watermark=expect(data.get('watermark'), 'watermark', 'a whole number or null'), restored=True)
 
 
 class PollPlan:
@@ -129,7 +148,10 @@ class PollPlan:
 
     def __init__(self):
         self.events = []
+        # The memory of each task the poll learnt something of (None: OCP no longer has it), and the
+        # finished tasks to forget once the plan is applied whole (the sweeps are past their ids).
         self.updates = {}
+        self.forget = set()
         self.watch_start = None
         self.watermark = None
         self.swept = False
@@ -335,7 +357,7 @@ class TaskEventWatcher:
         for task_id in sorted(set(state.memory) | set(updates)):
             memory = updates.get(task_id, state.memory.get(task_id))
             if memory is not None and memory.finished and (not sweeping or task_id <= (watermark or 0)):
-                updates[task_id] = None
+                plan.forget.add(task_id)
 
     def _server_now(self, observed_at):
         try:
@@ -349,8 +371,12 @@ class TaskEventWatcher:
         """Apply a plan whose first ``emitted`` events were put on the queue.
 
         All put: everything the plan learnt is kept. Fewer (the source was stopped while putting
-        them): only the keys of the events put are kept, and their tasks are read again next time,
-        so that nothing is lost and nothing told twice.
+        them): a task whose events were all put keeps what the plan learnt of it, as if the plan
+        were applied whole (so a restart does not read it again: the read and log read each of
+        them cost would come to two requests a task); of the task whose events were put in part,
+        only the keys of those put are kept, and it is read again next time; the rest (the tasks
+        whose events were not put, the sweep's watermark) stays as it was, so that nothing is
+        lost and nothing told twice.
         """
         state = self.state
         if plan.fatal:
@@ -363,17 +389,9 @@ class TaskEventWatcher:
         if plan.outage_ended and emitted >= 1:
             state.outage = None
         if emitted < len(plan.events):
-            for event in plan.events[:emitted]:
-                if event.task_id is None:
-                    continue
-                memory = state.memory.get(event.task_id)
-                memory = memory.copy() if memory is not None else TaskMemory()
-                memory.keys.add(event.key)
-                memory.needs_read = True
-                state.memory[event.task_id] = memory
-                self.dirty = True
+            self._commit_in_part(plan, emitted)
             return
-        changed = bool(plan.updates) or state.restored
+        changed = bool(plan.updates) or bool(plan.forget) or state.restored
         if plan.watch_start is not None and state.watch_start is None:
             state.watch_start, changed = plan.watch_start, True
         for task_id, memory in plan.updates.items():
@@ -381,6 +399,8 @@ class TaskEventWatcher:
                 state.memory.pop(task_id, None)
             else:
                 state.memory[task_id] = memory
+        for task_id in plan.forget:
+            state.memory.pop(task_id, None)
         if plan.watermark is not None and plan.watermark != state.watermark:
             state.watermark, changed = plan.watermark, True
         state.restored = False
@@ -389,6 +409,27 @@ class TaskEventWatcher:
         state.outage = None
         state.polls_since_sweep = 0 if plan.swept else state.polls_since_sweep + 1
         self.dirty = self.dirty or changed
+
+    def _commit_in_part(self, plan, emitted):
+        put, not_put = plan.events[:emitted], plan.events[emitted:]
+        cut = set(event.task_id for event in not_put)
+        state = self.state
+        for task_id in sorted(set(event.task_id for event in put if event.task_id is not None) - cut):
+            # Every event of the task went out: what the plan learnt of it holds. It is not
+            # forgotten even when finished: the sweeps stay where they were, and would find it again.
+            memory = plan.updates.get(task_id)
+            if memory is not None:
+                state.memory[task_id] = memory
+                self.dirty = True
+        for event in put:
+            if event.task_id is None or event.task_id not in cut:
+                continue
+            memory = state.memory.get(event.task_id)
+            memory = memory.copy() if memory is not None else TaskMemory()
+            memory.keys.add(event.key)
+            memory.needs_read = True
+            state.memory[event.task_id] = memory
+            self.dirty = True
 
     def saved(self):
         """The state was written to the checkpoint."""

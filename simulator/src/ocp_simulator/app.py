@@ -31,6 +31,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from . import errors
 from .audit import audit_api
+from .bodies import read_json
 from .auth import TASK_MANAGER, TASK_VIEWER, AuthenticationFailed, authenticate
 from .engine import RUN_TIME_COUNTINGS
 from .faults import FaultSpecError
@@ -399,9 +400,10 @@ def admin_json(value):
 
 def _admin_body():
     try:
-        body = json.loads(request.get_data(cache=True) or b"{}")
-    except ValueError:
-        raise AdminError("the body must be JSON") from None
+        body = read_json(request.get_data(cache=True)) or {}
+    except errors.BadRequest as error:
+        # Deep nesting, a huge number, or no JSON at all: a 400 saying so, never a traceback.
+        raise AdminError(f"the body must be JSON: {error.message}") from None
     if not isinstance(body, dict):
         raise AdminError("the body must be a JSON object")
     return body

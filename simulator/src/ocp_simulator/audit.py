@@ -22,8 +22,9 @@ from datetime import datetime
 from flask import Blueprint, request
 
 from .auth import AUDIT_VIEWER
+from .bodies import shown
 from .web import (ApiError, bad_parameter, comma_values_arg, optional_text_arg, page_args, page_info,
-                  requires, served_where, sort_arg, state, success_response)
+                  parse_long, requires, served_where, sort_arg, state, success_response)
 
 # operationEvent -> (eventType, resourceType), from the documented tables.
 OPERATIONS = {
@@ -141,13 +142,11 @@ def _matcher():
 
 
 def _long_values(name):
+    """A list of Java `Long`s: each a number in range (parse_long), else 400."""
     values = comma_values_arg(name)
     if values is None:
         return None
-    try:
-        return {int(value) for value in values}
-    except ValueError:
-        raise bad_parameter(f"{name} must be numbers separated by commas, got {request.args.get(name)!r}") from None
+    return {parse_long(value, name) for value in values}
 
 
 def _time_arg(name):
@@ -157,7 +156,7 @@ def _time_arg(name):
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise bad_parameter(f"{name} must be an ISO 8601 time with offset, got {text!r}") from None
+        raise bad_parameter(f"{name} must be an ISO 8601 time with offset, got {shown(text)}") from None
     if moment.tzinfo is None:
-        raise bad_parameter(f"{name} must carry an offset, got {text!r}")
+        raise bad_parameter(f"{name} must carry an offset, got {shown(text)}")
     return moment

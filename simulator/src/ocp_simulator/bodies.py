@@ -10,8 +10,11 @@ it with Bean Validation. So:
 - an array where an object is expected, or an object where a string is, is a 400;
 - NaN and Infinity are not JSON (ALLOW_NON_NUMERIC_NUMBERS off): 400;
 - nesting deeper than 1000 levels is a 400 (Jackson 2.15's StreamReadConstraints maxNestingDepth),
-  where Python's parser would run out of stack.
-Every problem is a BadRequest naming the field, which the HTTP layer answers with 400.
+  where Python's parser would run out of stack; so is a number written with more than 1000
+  characters (maxNumberLength), and a text of digits too long for any Java number is out of range
+  without being converted (Python refuses int() beyond 4300 digits).
+Every problem is a BadRequest naming the field, which the HTTP layer answers with 400; a wrong
+value is quoted short.
 """
 
 import json
@@ -22,7 +25,12 @@ from .errors import BadRequest
 from .profiles import NOT_BLANK, THREE_KINDS, TWO_OF_EACH
 
 MAX_NESTING_DEPTH = 1000
+MAX_NUMBER_LENGTH = 1000
 JAVA_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+# More significant digits than a Java long has (19): out of every Java range, whatever they are.
+_JAVA_DIGITS = 19
+# How much of a wrong value a message quotes.
+SHOWN_CHARS = 60
 # OCP Express CreateTenantParam: @Pattern(regexp = "^[a-zA-Z][a-zA-Z_0-9]{1,63}$").
 TENANT_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,63}")
 HOST_KINDS = ("DEDICATED_PHYSICAL_MACHINE", "DEDICATED_CONTAINER")
@@ -38,13 +46,47 @@ def read_json(data):
     if _nesting_depth_exceeds(data, MAX_NESTING_DEPTH):
         raise BadRequest(f"the JSON document nests deeper than {MAX_NESTING_DEPTH} levels")
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        return json.loads(data, parse_constant=_refuse_constant, parse_int=_json_int, parse_float=_json_float)
+    except RecursionError:
+        # Within the limit above, but deeper than Python's parser goes on this thread's stack.
+        raise BadRequest("the JSON document nests too deeply to be read") from None
+    except ValueError:
         raise BadRequest("malformed JSON request body") from None
 
 
 def _refuse_constant(name):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _number_length(text):
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise BadRequest(f"a number in the JSON document is longer than {MAX_NUMBER_LENGTH} characters")
+    return text
+
+
+def _json_int(text):
+    return int(_number_length(text))
+
+
+def _json_float(text):
+    return float(_number_length(text))
+
+
+def decimal(text):
+    """The integer a decimal text (``[+-]digits``, checked by the caller) stands for. One with more
+    digits than any Java number holds comes back as a number as far out of range (10^19 with its
+    sign), never converted: Python refuses int() of a text beyond 4300 digits."""
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > _JAVA_DIGITS:
+        return sign * 10 ** _JAVA_DIGITS
+    return sign * int(digits or "0")
+
+
+def shown(value):
+    """A value as a message quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
 
 
 def _nesting_depth_exceeds(data, limit):
@@ -63,7 +105,7 @@ def _nesting_depth_exceeds(data, limit):
 # ---------------------------------------------------------------- fields
 
 def _kind_of(value):
-    return "an object" if isinstance(value, dict) else "an array" if isinstance(value, list) else repr(value)
+    return "an object" if isinstance(value, dict) else "an array" if isinstance(value, list) else shown(value)
 
 
 def text(body, name, *, where="", required=True):
@@ -92,9 +134,9 @@ def integer(body, name, *, where="", java="int", minimum=None, maximum=None, req
         if not stripped:
             value = None
         elif re.fullmatch(r"[+-]?\d+", stripped):
-            value = int(stripped)
+            value = decimal(stripped)
         else:
-            raise BadRequest(f"{label} must be an integer, got {value!r}")
+            raise BadRequest(f"{label} must be an integer, got {shown(value)}")
     if value is None:
         if required:
             raise BadRequest(f"{label} must not be null")
@@ -103,13 +145,13 @@ def integer(body, name, *, where="", java="int", minimum=None, maximum=None, req
         raise BadRequest(f"{label} must be an integer, got {_kind_of(value)}")
     low, high = JAVA_RANGES[java]
     if isinstance(value, float) and not math.isfinite(value):
-        raise BadRequest(f"{label} must be an integer, got {value!r}")
+        raise BadRequest(f"{label} must be an integer, got {shown(value)}")
     if not low <= value <= high:
-        raise BadRequest(f"{label} is out of the range of a Java {java}: {value!r}")
+        raise BadRequest(f"{label} is out of the range of a Java {java}: {shown(body.get(name))}")
     number = int(value)  # a float is truncated (ACCEPT_FLOAT_AS_INT)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise BadRequest(f"{label} must be {bounds}, got {value!r}")
+        raise BadRequest(f"{label} must be {bounds}, got {shown(value)}")
     return number
 
 
@@ -130,7 +172,7 @@ def enum(body, name, choices, *, where="", required=True):
     """An enum field: its text must be one of `choices`, exactly (Jackson is case-sensitive)."""
     value = text(body, name, where=where, required=required)
     if value is not None and value not in choices:
-        raise BadRequest(f"{where}{name} must be one of {', '.join(choices)}, got {value!r}")
+        raise BadRequest(f"{where}{name} must be one of {', '.join(choices)}, got {shown(value)}")
     return value
 
 

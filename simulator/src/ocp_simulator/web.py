@@ -13,7 +13,7 @@ from functools import wraps
 from flask import Response, current_app, g, request
 
 from .auth import authenticate
-from .bodies import read_json
+from .bodies import decimal, read_json, shown
 from .errors import BadRequest
 from .i18n import translate
 from .serialize import dumps, envelope, error_body
@@ -190,10 +190,10 @@ def served_where(flag):
 def parse_long(text, name):
     """A Java `Long` parameter: decimal digits with an optional sign, in range, else 400."""
     if not re.fullmatch(r"[+-]?\d+", text.strip()):
-        raise bad_parameter(f"{name} must be a number, got {text!r}")
-    value = int(text)
+        raise bad_parameter(f"{name} must be a number, got {shown(text)}")
+    value = decimal(text.strip())
     if not JAVA_LONG_RANGE[0] <= value <= JAVA_LONG_RANGE[1]:
-        raise bad_parameter(f"{name} is out of range: {text!r}")
+        raise bad_parameter(f"{name} is out of range: {shown(text)}")
     return value
 
 
@@ -234,7 +234,7 @@ def status_values_arg(name):
 def enum_arg(name, allowed):
     text = (request.args.get(name) or "").strip()
     if text and text not in allowed:
-        raise bad_parameter(f"{name} must be one of {', '.join(allowed)}, got {text!r}")
+        raise bad_parameter(f"{name} must be one of {', '.join(allowed)}, got {shown(text)}")
     return text or None
 
 
@@ -249,9 +249,9 @@ def _positive_int_arg(name, default):
     text = request.args.get(name, "").strip()
     if not text:
         return default
-    if not re.fullmatch(r"\+?\d+", text) or int(text) < 1 or int(text) > 2**31 - 1:
-        raise bad_parameter(f"{name} must be a positive integer, got {text!r}")
-    return int(text)
+    if not re.fullmatch(r"\+?\d+", text) or not 1 <= decimal(text) <= 2**31 - 1:
+        raise bad_parameter(f"{name} must be a positive integer, got {shown(text)}")
+    return decimal(text)
 
 
 def sort_arg(name="sort"):
@@ -262,7 +262,7 @@ def sort_arg(name="sort"):
     field_name, _comma, direction = (part.strip() for part in text.partition(","))
     direction = direction.lower() or "asc"
     if not field_name or direction not in ("asc", "desc"):
-        raise bad_parameter(f"{name} must be 'field,asc' or 'field,desc', got {text!r}")
+        raise bad_parameter(f"{name} must be 'field,asc' or 'field,desc', got {shown(text)}")
     return f"{field_name},{direction}"
 
 

@@ -83,6 +83,8 @@ options:
     description:
       - File where the source keeps what it has told, written atomically after each poll that changed it.
         A restarted source then tells what changed while it was down, marked C(catch_up), and nothing twice.
+      - The source checks at its start, before its first poll, that it can write there, and stops if not. A symbolic
+        link at the path is refused, never followed nor replaced.
       - Without it, each start is a first start.
     type: str
   initial_events:

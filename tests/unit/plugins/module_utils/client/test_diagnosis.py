@@ -13,10 +13,16 @@ import threading
 import pytest
 import requests
 import trustme
+import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client import OcpClient
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis import connection_failure, tls_failure
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis import (
+    connection_failure,
+    failure_kind,
+    root_cause,
+    tls_failure,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpConnectionError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import RetryPolicy
 
@@ -151,3 +157,68 @@ def test_only_a_first_contact_is_probed_for_tls():
 def test_a_certificate_problem_with_validation_off_does_not_advise_turning_it_off():
     message = tls_failure(requests.exceptions.SSLError("sslv3 alert handshake failure"), "https://ocp:8080", False)
     assert "validate_certs" not in message and "ocp:8080" in message
+
+
+# ---------------------------------------------------------------- proxies
+
+PROXY_USER, PROXY_PASSWORD = "proxyuser", "Pr0xy-S3cret-Never-Shown"
+PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                   "NO_PROXY", "no_proxy")
+
+
+@pytest.fixture
+def proxy_environment(monkeypatch):
+    """Sets the proxy variables a test gives, and none of the caller's (requests reads them at each request)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    def use(**variables):
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+    return use
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+@pytest.mark.parametrize("scheme, variable", [("http", "HTTP_PROXY"), ("https", "HTTPS_PROXY")])
+def test_an_unreachable_proxy_is_named_and_not_blamed_on_ocp(plain_server, tls_server, closed_port, proxy_environment,
+                                                             scheme, variable):
+    """OCP answers on 127.0.0.1, but the proxy the environment names (a closed port) refuses the
+    connection: the message names the proxy, its password masked, and not OCP's address."""
+    ocp_port = plain_server if scheme == "http" else tls_server
+    api_url = "%s://127.0.0.1:%d" % (scheme, ocp_port)
+    proxy = "http://%s:%s@127.0.0.1:%d" % (PROXY_USER, PROXY_PASSWORD, closed_port)
+    # No NO_PROXY: requests sends even a request to 127.0.0.1 through the proxy.
+    proxy_environment(**{variable: proxy})
+    with pytest.raises(OcpConnectionError) as raised:
+        _client(api_url, validate_certs=False).get(PATH)
+    message = str(raised.value)
+    assert ("could not connect to the proxy http://%s:********@127.0.0.1:%d ([Errno 111] Connection refused); requests "
+            "to 127.0.0.1:%d go through it (%s or ALL_PROXY): check the proxy, or put OCP's host in NO_PROXY to reach "
+            "OCP directly" % (PROXY_USER, closed_port, ocp_port, variable)) in message
+    assert PROXY_PASSWORD not in message and "could not connect to 127.0.0.1" not in message
+    assert raised.value.ambiguous is False
+    # The same request with OCP's host in NO_PROXY goes straight to OCP: it was the proxy.
+    proxy_environment(NO_PROXY="127.0.0.1")
+    assert _client(api_url, validate_certs=False).get(PATH)["successful"] is True
+
+
+def _proxy_error(cause):
+    reason = urllib3.exceptions.ProxyError("Unable to connect to proxy", cause)
+    return requests.exceptions.ProxyError(MaxRetryError(None, "/", reason))
+
+
+@pytest.mark.parametrize("cause, kind, sentence", [
+    (urllib3.exceptions.NameResolutionError("proxy.invalid", None, socket.gaierror(-2, "Name or service not known")),
+     "proxy_unresolved", "the host name of the proxy http://u:********@proxy.invalid:3128 does not resolve; "),
+    (urllib3.exceptions.ConnectTimeoutError(None, "timed out"),
+     "proxy_timeout", "connecting to the proxy http://u:********@proxy.invalid:3128 timed out; "),
+    (OSError("Tunnel connection failed: 407 Proxy Authentication Required"),
+     "proxy", "the proxy http://u:********@proxy.invalid:3128 did not pass the request on (Tunnel connection failed: "
+              "407 Proxy Authentication Required); "),
+])
+def test_each_way_a_proxy_fails_names_the_proxy(cause, kind, sentence):
+    error = _proxy_error(cause)
+    assert failure_kind(error, root_cause(error)) == kind
+    message = connection_failure(error, "https://ocp.example.com:8443", kind, proxy="http://u:pw@proxy.invalid:3128")
+    assert message.startswith(sentence) and "requests to ocp.example.com:8443 go through it (HTTPS_PROXY" in message
+    assert ":pw@" not in message

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import normalize_task
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.checkpoint import CheckpointFieldError
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events import (
     EventContext,
     TaskMemory,
@@ -179,7 +180,7 @@ def test_memory_survives_json():
                         watches={'7': dict(since='t')}, keys=['b', 'a'], finished=True)
     copy = TaskMemory.from_dict(memory.to_dict())
     assert copy.to_dict() == memory.to_dict() and copy.to_dict()['keys'] == ['a', 'b']
-    with pytest.raises(ValueError):
+    with pytest.raises(CheckpointFieldError, match='task must be a mapping, not a list'):
         TaskMemory.from_dict(['not', 'a', 'mapping'])
 
 

@@ -283,6 +283,29 @@ def test_a_stop_while_putting_events_loses_none_and_repeats_none(ocp):
     assert set(keys_of(source.events)).isdisjoint(keys_of(restarted.events))
 
 
+def test_a_restart_after_a_stop_while_putting_reads_only_the_task_cut_short(ocp):
+    """Ten tasks fail while the source runs; it is stopped before the last of their twenty events.
+    Each task whose events all went out is remembered as told: the restart reads only the one
+    whose events were cut short (a read and a log read), where it read all ten again (twenty
+    requests, two a task), to tell nothing new."""
+    source = Source(ocp)
+    source.poll()
+    for task_id in range(1, 11):
+        ocp.add_task(task_id)
+    source.poll()
+    for task_id in range(1, 11):
+        ocp.fail(task_id, 0)
+    plan = source.poll(emit=19)
+    assert len(plan.events) == 20 and (plan.reads, plan.log_reads) == (10, 10)
+    restarted = source.restarted()
+    ocp.calls = []
+    plan = restarted.poll()
+    assert (plan.reads, plan.log_reads) == (1, 1) and ocp.calls_of('read') == [('read', 10)]
+    assert restarted.types() == [('task_failed', 10)]
+    told = keys_of(source.events) + keys_of(restarted.events)
+    assert len(told) == len(set(told)) == 30  # ten task_started, then the twenty
+
+
 def test_an_outage_gives_one_event_each_way_and_backs_off(ocp):
     ocp.add_task(1)
     source = Source(ocp, max_backoff=60)
