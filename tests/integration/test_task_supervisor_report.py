@@ -39,7 +39,7 @@ def supervise(simulator, tmp_path, user=ADMIN_USER, report_path=None, **extra):
 # Report paths no report can be written to, and the reason the failure must give for each.
 UNUSABLE_REPORT_PATHS = {
     "missing directory": (lambda tmp_path: str(tmp_path / "no-such-directory" / "report.json"), "does not exist"),
-    "a directory": (lambda tmp_path: str(tmp_path), "dir"),
+    "a directory": (str, "dir"),
     "a list": (lambda tmp_path: [str(tmp_path / "report.json")], "task_supervisor_report_path must be a path, not a list"),
     "a mapping": (lambda tmp_path: {"path": "report.json"}, "task_supervisor_report_path must be a path, not a mapping"),
 }

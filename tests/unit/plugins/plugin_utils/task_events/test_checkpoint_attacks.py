@@ -54,7 +54,7 @@ def scope_of(path):
 def watcher_over(ocp, state):
     options = source_options(dict(interval=5, running_long=RUNNING_LONG), ENVIRON)
     return TaskEventWatcher(ocp, options, state=state, server_time=lambda: ocp.last_server_time, now=lambda: ocp.now,
-                            clock=lambda: ocp.clock.monotonic(), random=lambda: 1.0)
+                            clock=ocp.clock.monotonic, random=lambda: 1.0)
 
 
 def busy_ocp():
@@ -88,8 +88,7 @@ def paths_of(value, path=()):
     yield path
     if isinstance(value, dict):
         for key in sorted(value):
-            for inner in paths_of(value[key], path + (key,)):
-                yield inner
+            yield from paths_of(value[key], path + (key,))
     elif isinstance(value, list):
         for index in range(len(value)):
             yield path + (index,)
@@ -219,7 +218,7 @@ def test_every_field_of_the_wrong_type_is_refused_by_name_or_harmless(tmp_path):
             except CheckpointError as error:
                 assert 'the checkpoint %s is damaged: ' % path in '%s' % error
                 named = '.'.join('%s' % key for key in field if not isinstance(key, int))
-                assert named.split('.')[0] in '%s' % error, (field, value, error)
+                assert named.split('.', maxsplit=1)[0] in '%s' % error, (field, value, error)
                 refused += 1
                 continue
             ocp = busy_ocp()
