@@ -196,6 +196,21 @@ def test_admin_health_and_clock(sim):
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize("change", [
+    {"speed": "NaN"}, {"speed": "Infinity"}, {"speed": 1e300}, {"speed": "fast"}, {"speed": None},
+    {"advance_seconds": "NaN"}, {"advance_seconds": "-Infinity"}, {"advance_seconds": 1e300},
+    {"advance_seconds": -1}, {"advance_seconds": [1]},
+])
+def test_a_clock_change_that_would_break_time_is_refused_and_the_clock_keeps_going(sim, change):
+    """NaN, infinity and numbers past datetime's range would make every later answer a 500 (or
+    the engine's loop stop): refused with a 400 naming the setting, and the simulator answers on."""
+    bad = requests.post(sim.url + "/__simulator__/clock", json=change, timeout=10)
+    assert bad.status_code == 400 and "bad clock change" in bad.text, bad.text
+    assert next(iter(change)) in bad.text
+    assert requests.post(sim.url + "/__simulator__/clock", json={"advance_seconds": 1}, timeout=10).status_code == 200
+    assert requests.get(sim.url + "/api/v2/time", timeout=10).status_code == 200
+
+
 def test_admin_rejects_unknown_templates(sim):
     response = requests.post(sim.url + "/__simulator__/tasks", json={"template": "nope"},
                              timeout=10)

@@ -199,7 +199,10 @@ def test_an_empty_file_is_an_empty_scenario(tmp_path):
 @pytest.mark.parametrize("text, key, problem", [
     ("colour: blue", "colour", "unknown key"),
     ("- just a list", "(top level)", "mapping"),
-    ("settings: {speed: -1}", "settings.speed", "positive"),
+    ("settings: {speed: -1}", "settings.speed", "above 0"),
+    ("settings: {speed: .nan}", "settings.speed", "above 0"),
+    ("settings: {speed: .inf}", "settings.speed", "at most"),
+    ("settings: {speed: 1.0e+300}", "settings.speed", "at most"),
     ("settings: {turbo: true}", "settings", "unknown key"),
     ("settings: {max_concurrency: 0}", "settings.max_concurrency", ">= 1"),
     ("settings: {run_time_counting: twice}", "settings.run_time_counting", "every_run"),

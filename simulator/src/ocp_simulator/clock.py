@@ -7,9 +7,44 @@ Both return aware datetimes in a fixed offset (OCP servers answer in their own z
 +08:00 by default).
 """
 
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+
+# Bounds on what the clock accepts, so that no setting makes `now()` overflow datetime (year
+# 9999) within the simulator's life: a million times real time passes a day of OCP's time in
+# 0.09 s, far faster than any test or demo needs; a jump of at most a hundred years at a time.
+MAX_SPEED = 1e6
+MAX_ADVANCE_SECONDS = 100 * 365 * 86400
+
+
+def _number(value, name):
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def checked_speed(value):
+    """`value` as a speed (a float), or ValueError: a number above 0 and at most MAX_SPEED
+    (NaN and infinity are neither)."""
+    speed = _number(value, "speed")
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+        raise ValueError(f"speed must be a number above 0 and at most {MAX_SPEED:g}, got {value!r}")
+    return speed
+
+
+def checked_advance(value):
+    """`value` as seconds to jump ahead, or ValueError: 0 to MAX_ADVANCE_SECONDS (time only
+    moves forward; NaN and infinity are no number of seconds)."""
+    seconds = _number(value, "advance_seconds")
+    if not (math.isfinite(seconds) and 0 <= seconds <= MAX_ADVANCE_SECONDS):
+        raise ValueError(f"advance_seconds must be 0 to {MAX_ADVANCE_SECONDS} (time only moves forward), "
+                         f"got {value!r}")
+    return seconds
 
 
 def _zone(tz_offset_minutes):
@@ -33,8 +68,7 @@ class SimClock:
     """
 
     def __init__(self, speed=1.0, start=None, tz_offset_minutes=480, monotonic=time.monotonic):
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        speed = checked_speed(speed)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._anchor_sim = _start_time(start, _zone(tz_offset_minutes))
@@ -47,11 +81,10 @@ class SimClock:
 
     @speed.setter
     def speed(self, value):
-        if value <= 0:
-            raise ValueError("speed must be positive")
+        speed = checked_speed(value)
         with self._lock:
             self._reanchor()
-            self._speed = float(value)
+            self._speed = speed
 
     def now(self):
         with self._lock:
@@ -60,8 +93,7 @@ class SimClock:
 
     def advance(self, seconds):
         """Jump ahead by `seconds` of simulated time."""
-        if seconds < 0:
-            raise ValueError("time only moves forward")
+        seconds = checked_advance(seconds)
         with self._lock:
             self._reanchor()
             self._anchor_sim += timedelta(seconds=seconds)
@@ -87,6 +119,4 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds):
-        if seconds < 0:
-            raise ValueError("time only moves forward")
-        self._now += timedelta(seconds=seconds)
+        self._now += timedelta(seconds=checked_advance(seconds))

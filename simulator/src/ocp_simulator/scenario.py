@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from . import profiles
+from .clock import MAX_SPEED, checked_speed
 from .engine import RUN_TIME_COUNTINGS, START_STATES, TASK_TYPES, TaskEngine
 from .errors import BadRequest, ScenarioError
 from .model import parse_faults
@@ -168,13 +169,21 @@ class _Checker:
             seen.add(entry["id"])
 
 
+def _is_speed(value):
+    try:
+        checked_speed(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _settings(check, raw):
     check.that(isinstance(raw, dict), "settings", "must be a mapping")
     check.only_keys(raw, "settings", DEFAULT_SETTINGS)
     settings = {**DEFAULT_SETTINGS, **raw}
     speed = settings["speed"]
-    check.that(isinstance(speed, (int, float)) and not isinstance(speed, bool) and speed > 0,
-               "settings.speed", f"must be a positive number, got {speed!r}")
+    check.that(isinstance(speed, (int, float)) and not isinstance(speed, bool) and _is_speed(speed),
+               "settings.speed", f"must be a number above 0 and at most {MAX_SPEED:g}, got {speed!r}")
     check.integer(settings, "settings", "seed")
     check.integer(settings, "settings", "timezone_offset_minutes")
     check.integer(settings, "settings", "max_concurrency", minimum=1)
