@@ -50,6 +50,10 @@ class Simulator:
         """The running simulator's settings: ocp_version (its profile), run_time_counting, rate_limit..."""
         return self._admin("GET", "/settings").json()
 
+    def change_settings(self, **settings) -> dict:
+        """Change the running simulator's settings (rate_limit, ocp_version, ...); its settings after."""
+        return self._admin("POST", "/settings", json=settings).json()
+
     def journal(self) -> list[dict]:
         return self._admin("GET", "/journal").json()["entries"]
 
