@@ -66,7 +66,7 @@ def settings(sim):
 
 
 def test_the_version_comes_from_the_argument_the_environment_or_the_scenario(start_sim, monkeypatch, tmp_path):
-    assert settings(start_sim())["ocp_version"] == "express"          # today's default
+    assert settings(start_sim())["ocp_version"] == "4.2"              # a current OCP by default
     assert settings(start_sim(ocp_version="4.3"))["ocp_version"] == "4.3"
     monkeypatch.setenv("OCP_SIMULATOR_OCP_VERSION", "3.1")
     assert settings(start_sim())["ocp_version"] == "3.1"

@@ -83,14 +83,18 @@ def test_each_task_starting_call_hands_its_tasks_to_the_wait(fast_clock, tmp_pat
 
 # (case, method, path, body, fault on the answer, OCP acted): each fault fires once, after OCP
 # handled the request (except where OCP never acted).
+# The bodies OCP 4.2 documents (docs/ocp-behaviour.md START-4, START-7).
+UPGRADE_BODY = {"rpmFileName": "oceanbase-4.2.5.1-101000092024120111.el7.x86_64.rpm"}
+HOST_INFO = {"kind": "DEDICATED_PHYSICAL_MACHINE", "hostTypeId": 1, "sshPort": 22, "credentialId": 1}
 LOST_ANSWERS = [
     ("connection dropped after the tenant creation", "POST", START_PATHS["tenant"],
      {"name": "t_lost", "rootPassword": TENANT_ROOT_PASSWORD,
       "zones": [{"name": "zone1", "replicaType": "FULL", "resourcePool": {"unitSpecName": "S1", "unitCount": 1}}]},
      {"drop": True}, 1),
-    ("proxy's 502 after the upgrade", "POST", START_PATHS["upgrade"], {"version": "4.2.5.1"}, {"status": 502}, 1),
+    ("proxy's 502 after the upgrade", "POST", START_PATHS["upgrade"], UPGRADE_BODY, {"status": 502}, 1),
     ("answer later than request_timeout", "POST", START_PATHS["takeover"],
-     {"address": "10.7.0.1", "port": 2881, "rootSysPassword": TENANT_ROOT_PASSWORD, "clusterName": "late"},
+     {"address": "10.7.0.1", "port": 2881, "rootSysPassword": TENANT_ROOT_PASSWORD, "clusterName": "late",
+      "hostInfo": HOST_INFO},
      {"latency_ms": 3000}, 1),
     ("answer cut off after the hosts were added", "POST", START_PATHS["hosts"],
      {"hostBasicDataList": [{"innerIpAddress": "10.7.1.1"}], "sshPort": 22, "kind": "DEDICATED_CONTAINER",
@@ -123,7 +127,7 @@ def test_a_lost_answer_is_never_resent_and_reported_as_possibly_applied(faulty, 
         cases.append(dict(name=name, module="api", args=args))
     # Controls: a refusal OCP answered was not applied; a GET that lost its answer is sent again.
     cases.append(dict(name="refused: no such cluster", module="api", args=dict(
-        connection, method="POST", path="/api/v2/ob/clusters/99/upgrade", body={"version": "4.2.5.1"})))
+        connection, method="POST", path="/api/v2/ob/clusters/99/upgrade", body=UPGRADE_BODY)))
     finished = create_tenant_task(simulator)
     read_path = "/api/v2/tasks/instances/%d" % finished["id"]
     simulator.add_fault({"match": {"method": "GET", "path": read_path}, "nth": [1], "drop": True})

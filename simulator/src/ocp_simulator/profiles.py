@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 EXPRESS = "express"
 PROFILE_NAMES = ("3.1", "4.0", "4.2", "4.3", EXPRESS)
-DEFAULT_PROFILE = EXPRESS
+DEFAULT_PROFILE = "4.2"
 ENVIRONMENT_VARIABLE = "OCP_SIMULATOR_OCP_VERSION"
 
 
