@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+import traceback
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -219,6 +220,14 @@ class ActionModule(ActionBase):
             outcome = supervisor.report_so_far()
             outcome.update(failed=True, msg='supervising the tasks stopped: %s' % (error,), error=details,
                            trace_id=details['trace_id'])
+            return outcome
+        # Whatever it is, the report of what was done comes first: without it, the role and
+        # whoever reads set_stats would know of no task at all (a bug of this collection's).
+        except Exception as error:  # pylint: disable=broad-except
+            outcome = supervisor.report_so_far()
+            outcome.update(failed=True, exception=traceback.format_exc(), msg=(
+                'supervising the tasks stopped on an error of the collection (%s: %s); the tasks go on in OCP, '
+                'and running this again is safe: please report it with the exception' % (type(error).__name__, error)))
             return outcome
         finally:
             if output is not None:

@@ -52,8 +52,9 @@ extends_documentation_fragment:
 notes:
   - The lookup runs where the play's controller runs, never on a managed host; a delegated or
     remote host's network does not apply to it.
-  - Errors (a task OCP does not know, credentials OCP refuses, no answer) fail the task with a
-    message that says what to do; no secret is part of any message.
+  - Errors (a task OCP does not know, credentials OCP refuses, no answer, a task read by id that OCP
+    sends malformed) fail the task with a message that says what to do; no secret is part of any message.
+  - A list leaves out the tasks OCP sends malformed, with a warning naming each.
 seealso:
   - module: oceanbase.ocp.ocp_task_info
 '''
@@ -87,6 +88,7 @@ _raw:
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
@@ -94,6 +96,8 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.ocp_client im
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.options import CONNECTION_OPTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_lookup.reading import connection_params, look_up, secrets_of
+
+display = Display()
 
 
 class LookupModule(LookupBase):
@@ -108,7 +112,8 @@ class LookupModule(LookupBase):
         filters = dict((name, self.get_option(name)) for name in FILTER_OPTIONS)
         try:
             tasks = look_up(terms or [], params, filters, subtask_logs=self.get_option('subtask_logs'),
-                            sort=self.get_option('sort'), limit=self.get_option('limit'))
+                            sort=self.get_option('sort'), limit=self.get_option('limit'),
+                            warn=lambda text: display.warning('ocp_task lookup: %s' % (remove_values(text, secrets),)))
         except OcpError as error:
             raise AnsibleError('ocp_task lookup: %s' % remove_values('%s' % (error,), secrets))
         # Text from OCP is data: never templated again.

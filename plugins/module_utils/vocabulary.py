@@ -57,7 +57,10 @@ FAILED_OUTCOME = 'failed'
 ROLLED_BACK = 'rolled_back'
 TIMED_OUT = 'timed_out'
 NOT_FOUND = 'not_found'
-OUTCOMES = (SUCCEEDED, FAILED_OUTCOME, ROLLED_BACK, TIMED_OUT, NOT_FOUND)
+# OCP's answer about the task is malformed (a field of the wrong type, a subtask id that is no
+# positive integer): nothing can be decided on it, so nothing more is done to it.
+UNREADABLE = 'unreadable'
+OUTCOMES = (SUCCEEDED, FAILED_OUTCOME, ROLLED_BACK, TIMED_OUT, NOT_FOUND, UNREADABLE)
 
 # ---------------------------------------------------------------- actions
 

@@ -84,6 +84,9 @@ options:
 notes:
   - OCP answers an unknown URL with its web console page and HTTP 200; the module reports
     that as an error naming O(api_url) rather than returning nothing.
+  - A task OCP answers malformed (a subtask id that is no positive integer, a field of the wrong type,
+    JSON nested too deeply) fails a read by O(task_id) with a message naming the task, the field and
+    what was found. A list leaves such tasks out of RV(tasks), names them in RV(malformed) and warns.
 seealso:
   - module: oceanbase.ocp.ocp_task_action
   - module: oceanbase.ocp.ocp_subtask_action
@@ -165,6 +168,15 @@ tasks:
   returned: in list mode, that is without O(task_id)
   type: list
   elements: dict
+malformed:
+  description:
+    - The tasks OCP sent malformed, left out of RV(tasks) (their entry, or their detail read for
+      O(subtask_logs)), each with C(id) (null when the id itself cannot be read) and C(reason), which
+      names the field and what was found.
+  returned: in list mode, that is without O(task_id)
+  type: list
+  elements: dict
+  sample: [{id: 1030, reason: "task 1030, subtasks[2]: id is not a positive integer (found 'x')"}]
 subtask:
   description: The subtask given by O(subtask_id), with its C(log).
   returned: when O(subtask_id) is given

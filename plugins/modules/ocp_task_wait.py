@@ -34,6 +34,9 @@ description:
     lines saying since when OCP has not answered. Only 401/403 and the deadline end a wait early.
     A task id OCP does not know ends that task RV(tasks[].outcome=not_found); the others are
     supervised.
+  - A malformed answer about one task (a subtask id that is no positive integer, a field of the wrong
+    type, JSON nested too deeply) ends that task RV(tasks[].outcome=unreadable), with the reason in
+    RV(tasks[].decisions); the others are supervised to their end.
   - With many tasks, each poll round reads the list of unfinished tasks (every page) and, when
     tasks left it, the list of the tasks that ended last; a task that succeeded by forward runs
     or was rolled back ends by its list entry, and detail reads go only to the tasks that failed
@@ -182,7 +185,8 @@ tasks:
       sample: Create tenant
     outcome:
       description:
-        - V(succeeded), V(failed), V(rolled_back), V(timed_out), or V(not_found) for an id OCP does not know.
+        - V(succeeded), V(failed), V(rolled_back), V(timed_out), V(not_found) for an id OCP does not know, or
+          V(unreadable) when what OCP answered about the task is malformed.
         - In check mode, null for a task that has not ended.
       type: str
       sample: succeeded
@@ -210,7 +214,9 @@ tasks:
       type: list
       elements: dict
     decisions:
-      description: Why the task was left as it is (a V(fail) rule, no rule, never_skip, max_actions), in the same shape as RV(tasks[].actions).
+      description:
+        - Why the task was left as it is (a V(fail) rule, no rule, never_skip, max_actions, a malformed answer),
+          in the same shape as RV(tasks[].actions).
       type: list
       elements: dict
     planned:
@@ -232,13 +238,14 @@ tasks:
       elements: dict
 summary:
   description:
-    - How many tasks ended each way (C(succeeded), C(failed), C(rolled_back), C(timed_out), C(not_found)),
+    - How many tasks ended each way (C(succeeded), C(failed), C(rolled_back), C(timed_out), C(not_found),
+      C(unreadable)),
       C(unfinished) (check mode), C(total), C(actions_sent) (sent or possibly applied),
       C(actions_possibly_applied) and C(actions_would_send) (check mode).
   returned: always, unless the options are invalid
   type: dict
-  sample: {succeeded: 2, failed: 0, rolled_back: 0, timed_out: 0, not_found: 0, unfinished: 0, total: 2,
-           actions_sent: 1, actions_possibly_applied: 0, actions_would_send: 0}
+  sample: {succeeded: 2, failed: 0, rolled_back: 0, timed_out: 0, not_found: 0, unreadable: 0, unfinished: 0,
+           total: 2, actions_sent: 1, actions_possibly_applied: 0, actions_would_send: 0}
 elapsed:
   description: Seconds the wait took.
   returned: always, unless the options are invalid

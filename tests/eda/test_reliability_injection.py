@@ -43,7 +43,7 @@ PAGE_RUNNING_LONG = "Page a person when a subtask runs too long"
 POLICY = {"max_actions": 3, "rules": [{"name": "retry once", "action": "retry", "max_attempts": 2, "delay": 0}]}
 # The words the rulebook may pass to the playbooks, and the outcome may hold, besides numbers.
 WORDS = {"supervision", "subtask_running_long", "", "succeeded", "failed", "rolled_back", "timed_out",
-         "not_found", "credentials_refused", "permission_denied", "ocp_unreachable", "ocp_error", "other"}
+         "not_found", "unreadable", "credentials_refused", "permission_denied", "ocp_unreachable", "ocp_error", "other"}
 HOSTILE_HOST_ID = 9
 SUBTASK = "Install OCP agent"
 

@@ -42,7 +42,7 @@ RULEBOOK = ROOT / "extensions" / "eda" / "rulebooks" / "ocp_task_remediation_awx
 TASKS_PATH = "/api/v2/tasks/instances"
 SUBTASK = "Create resource pool"
 WORDS = {"supervision", "subtask_running_long", "", "succeeded", "failed", "rolled_back", "timed_out",
-         "not_found", "credentials_refused", "permission_denied", "ocp_unreachable", "ocp_error", "other"}
+         "not_found", "unreadable", "credentials_refused", "permission_denied", "ocp_unreachable", "ocp_error", "other"}
 
 
 @pytest.fixture

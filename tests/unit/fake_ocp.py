@@ -21,6 +21,10 @@ It follows OCP's engine where the collection's guarantees depend on it (docs/ocp
   ``prohibitRollback``, subtasks with id, name, description, status and operation only, listed in
   no fixed order (here reversed, so that the readers' normalisation is tested too).
 
+A test plays a broken or hostile OCP with ``spoil`` (what OCP sends of a task, for reads and list
+entries, changed by a function) and ``extra_entries`` (list entries of the test's own making); the
+answers go through the same check TaskApi reads them with (snapshot.checked_task).
+
 It does not check whether an action is legal: it applies an action the way OCP does once it
 accepts it, and a test that wants a refusal injects one (``fail_post``). The legality table is
 tested on its own (actions/test_legality.py) and against the simulator.
@@ -41,9 +45,13 @@ import collections
 import copy
 import datetime
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpBadRequestError, OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpBadRequestError,
+    OcpMalformedAnswerError,
+    OcpNotFoundError,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
-from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import in_execution_order, normalize_task
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import checked_task, in_execution_order
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
 # OCP's clock at the start of every test, in OCP's default offset (+08:00, as the simulator's).
@@ -205,6 +213,10 @@ class FakeOcp:
         self.calls = []
         self.next_subtask_id = 100
         self._next_faults = []
+        # A broken or hostile OCP: what it sends of a task (detail and list entry), by task id, is
+        # spoil[task_id](what it would send); extra_entries come on every list page as they are.
+        self.spoil = {}
+        self.extra_entries = []
 
     # ------------------------------------------------------------ the test's side: time
 
@@ -354,7 +366,13 @@ class FakeOcp:
     pages = TaskApi.pages
     list_all_tasks = TaskApi.list_all_tasks
 
-    def list_tasks(self, filters, page=1, size=10, sort=None):
+    def _sent(self, task, where, asked_id=None):
+        """What OCP sends of ``task`` (spoilt as the test says), read as TaskApi reads it."""
+        if isinstance(task, dict) and task.get('id') in self.spoil:
+            task = self.spoil[task['id']](task)
+        return checked_task(task, asked_id=asked_id, where=where)
+
+    def list_tasks(self, filters, page=1, size=10, sort=None, malformed=None):
         # As strict as TaskApi: a filter it does not know (by OCP's parameter name, say) is an error.
         unknown = set(filters) - set(FILTER_OPTIONS)
         assert not unknown, 'TaskApi would refuse the filter(s) %s' % sorted(unknown)
@@ -367,13 +385,21 @@ class FakeOcp:
         elif sort not in (None, 'id,desc'):
             raise OcpBadRequestError(400, code=10001, method='GET', path='/api/v2/tasks/instances')
         first = (page - 1) * size
-        entries = []
+        sent = []
         for task in selected[first:first + size]:
             entry = dict((key, copy.deepcopy(value)) for key, value in task.items()
                          if key not in DETAIL_ONLY_TASK_FIELDS and key != 'subtasks')
             entry['subtasks'] = [dict((key, subtask.get(key)) for key in LIST_SUBTASK_FIELDS)
                                  for subtask in reversed(task['subtasks'])]
-            entries.append(normalize_task(entry))
+            sent.append(entry)
+        entries = []
+        for position, entry in enumerate(sent + copy.deepcopy(self.extra_entries), 1):
+            try:
+                entries.append(self._sent(entry, 'entry %d of page %d of the task list' % (position, page)))
+            except OcpMalformedAnswerError as error:
+                if malformed is None:
+                    raise
+                malformed.append(error)
         total_pages = max(1, -(-len(selected) // size))
         return entries, dict(totalElements=len(selected), totalPages=total_pages, number=page, size=size)
 
@@ -384,7 +410,7 @@ class FakeOcp:
                                    path='/api/v2/tasks/instances/%s' % task_id)
         task = copy.deepcopy(self.tasks[task_id])
         task['subtasks'] = [_public(subtask) for subtask in task['subtasks']]
-        return normalize_task(task)
+        return self._sent(task, None, asked_id=task_id)
 
     def get_subtask_log(self, task_id, subtask_id):
         self._call('log', task_id, subtask_id)

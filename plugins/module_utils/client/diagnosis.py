@@ -208,6 +208,7 @@ def looks_like_ocp_express(response):
         return False
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON, or JSON nested too deeply to decode: no answer of OCP Express's.
         return False
     return isinstance(body, dict) and ("status" in body or "data" in body)

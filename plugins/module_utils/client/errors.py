@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 # What an ``error.code`` means. OCP 3.1 and 4.0 send numbers, OCP 4.2 and later names such as
 # ``TSK10007``, OCP Express its own numbers; a number may come as a string of digits
@@ -52,6 +53,10 @@ CODE_MEANINGS = {
 
 # Bounds what a code from OCP may make us keep or print (it is data, not ours).
 CODE_MAX_CHARS = 32
+# The codes OCP sends: ASCII digits, or ASCII letters and digits (str.isdigit() also takes '²' and
+# other digits, which int() cannot read or reads as another number).
+_NUMERIC_CODE = re.compile(r'[0-9]{1,%d}' % CODE_MAX_CHARS)
+_NAMED_CODE = re.compile(r'[A-Za-z0-9]{1,%d}' % CODE_MAX_CHARS)
 
 # Answers that say the server did not carry the request out (RFC 9110): rate limited, unavailable.
 NOT_CARRIED_OUT_STATUSES = frozenset([429, 503])
@@ -193,11 +198,50 @@ class OcpUnexpectedResponseError(OcpApiError):
     cause = "OCP's answer is not a successful API envelope"
 
 
-def _parse_json(response):
-    """The decoded JSON body, or None when the body is not JSON."""
+class OcpMalformedAnswerError(OcpUnexpectedResponseError):
+    """A successful answer that does not hold what it must: a task whose ``subtasks`` is no list, a
+    subtask id that is no positive integer, a field of the wrong type, JSON nested too deeply to be
+    read. The message names the task (``task_id`` when its id could be read, else None), the field
+    and what was found, escaped and cut (tasks/snapshot.py). Not weather: the same answer would
+    come again, so a GET is not sent again for it; an action's answer may have come after OCP
+    carried the action out (``ambiguous``)."""
+    cause = "OCP's answer is malformed"
+
+    def __init__(self, status=200, message=None, task_id=None, **details):
+        super(OcpMalformedAnswerError, self).__init__(status, message=message, **details)
+        self.task_id = task_id
+        # What is malformed, without naming the task or where it was listed.
+        self.problem = message
+        self.ambiguous = details.get("method") not in (None, "GET")
+
+    def about(self, method, path, envelope=None):
+        """This error for the request it answers: ``method`` ``path``, and the envelope's traceId."""
+        self.method, self.path = method, path
+        self.ambiguous = method != "GET"
+        # OCP's trace ids are 16 hex digits: anything else from a malformed answer is kept short.
+        if isinstance(envelope, dict) and isinstance(envelope.get("traceId"), str):
+            self.trace_id = envelope["traceId"][:CODE_MAX_CHARS * 2]
+        return self
+
+
+def decoded_json(response):
+    """The decoded JSON body of ``response``, or None when the body is not JSON; OcpMalformedAnswerError
+    when it is JSON nested too deeply for Python to decode (RecursionError, which no JSON parser of
+    a Python program may be left to raise)."""
     try:
         return response.json()
     except ValueError:  # requests' JSONDecodeError is a ValueError
+        return None
+    except RecursionError:
+        raise OcpMalformedAnswerError(status=response.status_code,
+                                      message="the answer is JSON nested too deeply to be read")
+
+
+def _parse_json(response):
+    """The decoded JSON body, or None when the body is not JSON (or is nested too deeply to be read)."""
+    try:
+        return decoded_json(response)
+    except OcpMalformedAnswerError:
         return None
 
 
@@ -245,9 +289,9 @@ def normalised_code(code):
         return int(code)
     if isinstance(code, str):
         text = code.strip()
-        if text.isdigit() and len(text) <= CODE_MAX_CHARS:
+        if _NUMERIC_CODE.fullmatch(text):
             return int(text)
-        if text and len(text) <= CODE_MAX_CHARS and text.isalnum() and text.isascii():
+        if _NAMED_CODE.fullmatch(text):
             return text.upper()
     return None
 

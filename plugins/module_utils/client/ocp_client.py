@@ -40,7 +40,9 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.diagnosis imp
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpClientError,
     OcpConnectionError,
+    OcpMalformedAnswerError,
     OcpUnexpectedResponseError,
+    decoded_json,
     error_from_response,
 )
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import (
@@ -320,9 +322,11 @@ class OcpClient:
         The trace id is OCP's, or the one sent when the answer names none (a proxy's page)."""
         if 200 <= response.status_code <= 299:
             try:
-                envelope = response.json()
-            except ValueError:
-                envelope = None
+                envelope = decoded_json(response)
+            except OcpMalformedAnswerError as error:
+                error.trace_id = response.headers.get("X-Trace-Id") or sent_trace_id
+                self.last_trace_id = error.trace_id
+                raise error.about(method, path)
             if isinstance(envelope, dict) and envelope.get("successful") is True:
                 self._express = False  # OCP Express has no /api/v2 to answer an envelope from
                 self.last_trace_id = (envelope.get("traceId") or response.headers.get("X-Trace-Id")

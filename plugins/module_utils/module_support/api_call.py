@@ -25,8 +25,11 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpClientError,
     OcpConnectionError,
     OcpError,
+    OcpMalformedAnswerError,
 )
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import shown
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.references import task_ids_in_answer
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import MAX_NESTING, too_deep
 
 PATH_PREFIX = '/api/'
 # What a path may hold as it is written (RFC 3986 path characters): anything else, spaces and
@@ -142,10 +145,12 @@ def _failure(method, path, error, trace_id, settlement=None):
         applied = settlement.applied
         text = '%s; %s (OCP logs the request under trace id %s)' % (text, settlement.why, details['trace_id'])
     elif applied:
-        text = ('%s; OCP may have carried out %s %s although its answer was lost, and it was not sent again: '
+        text = ('%s; OCP may have carried out %s %s although its answer %s, and it was not sent again: '
                 'check in OCP whether it took effect before running this again (a task it started is in '
                 "OCP's task list, where oceanbase.ocp.ocp_task_info finds it by name and status; OCP logs the "
-                'request under trace id %s)' % (text, method, path, details['trace_id']))
+                'request under trace id %s)' % (
+                    text, method, path, 'is malformed' if isinstance(error, OcpMalformedAnswerError) else 'was lost',
+                    details['trace_id']))
         if settlement is not None:
             text = '%s; %s' % (text, settlement.why)
     result = dict(msg=text, error=details, trace_id=details['trace_id'], possibly_applied=applied)
@@ -174,6 +179,16 @@ def no_task_warning(method, path, result):
             '/api/v2/ob/clusters/{id}/tenants/createTenant starts a task')
 
 
+def _check_nesting(envelope, method, path):
+    """OcpMalformedAnswerError when ``envelope``'s data nests deeper than any answer of OCP's
+    (snapshot.MAX_NESTING): returned as it is, it would exhaust Python's recursion limit where
+    Ansible handles the result (past some 400 levels), a Python error instead of a message."""
+    deep = too_deep(envelope.get('data'))
+    if deep is not None:
+        raise OcpMalformedAnswerError(message='%s is nested deeper than %d levels' % (shown(deep, 40), MAX_NESTING)).about(
+            method, path, envelope)
+
+
 def call(client, method, path, query=None, body=None, check_mode=False, shown_body=None, clock=time.monotonic):
     """Send one request through ``client`` and return the ocp_api result; ApiCallFailed otherwise.
 
@@ -200,6 +215,7 @@ def call(client, method, path, query=None, body=None, check_mode=False, shown_bo
     sent_at = clock()
     try:
         envelope = client.request(method, path, params=query, body=body, trace_id=trace_id)
+        _check_nesting(envelope, method, path)
     except OcpError as error:
         trace_id = client.last_trace_id or trace_id
         if not error.possibly_applied:

@@ -6,13 +6,23 @@ Each piece of data is returned once: a task read by id is ``task`` (not also ``t
 subtask log is in ``subtasks[].log`` (``failed_subtasks`` carry the line of it that says why
 the subtask failed, ``cause``, instead of the whole log), and the log of the subtask given
 by ``subtask_id`` is in ``subtask`` only. A list cut short by paging comes with a warning.
+
+A list holds the tasks OCP sent well formed; those it sent malformed (tasks/snapshot.py
+checked_task) are left out of ``tasks`` and named in ``malformed`` (id where it can be read,
+reason), with a warning: one bad entry does not cost the others. A task read by id that is
+malformed fails the module, naming what was malformed.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpMalformedAnswerError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.subtask_log import SubtaskRuns, cause_line
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import page_count
+
+# How many of the malformed tasks' reasons the warning quotes (``malformed`` has them all).
+MALFORMED_QUOTED = 3
 
 
 def failure_cause(log):
@@ -79,27 +89,47 @@ def list_filters(params):
 def read_list(api, params):
     """``(results, warnings)`` of listing tasks by the module's filters and paging options."""
     filters = list_filters(params)
-    warnings = []
+    warnings, malformed = [], []
     if params['all_pages']:
-        tasks, total = api.list_all_tasks(filters, sort=params['sort'], limit=params['limit'])
-        total = len(tasks) if total is None else total
-        if params['limit'] is not None and total > len(tasks):
+        tasks, total = api.list_all_tasks(filters, sort=params['sort'], limit=params['limit'], malformed=malformed)
+        total = len(tasks) + len(malformed) if total is None else total
+        # The malformed tasks were read too (and are named): they are no part of what limit left out.
+        if params['limit'] is not None and total > len(tasks) + len(malformed):
             warnings.append('returned the first %d of the %d matching tasks: all_pages stopped at limit %d; raise '
                             'or drop limit to get them all' % (len(tasks), total, params['limit']))
         result = dict(total=total)
     else:
         page_number = params['page'] or 1
-        tasks, page = api.list_tasks(filters, page=page_number, size=params['size'], sort=params['sort'])
-        total = page.get('totalElements', len(tasks))
+        tasks, page = api.list_tasks(filters, page=page_number, size=params['size'], sort=params['sort'],
+                                     malformed=malformed)
+        total = page_count(page.get('totalElements'))
+        total = len(tasks) + len(malformed) if total is None else total
         # Asking for a page by number is paging on purpose; only the first page read by default warns.
-        if params['page'] is None and total > len(tasks):
+        if params['page'] is None and total > len(tasks) + len(malformed):
             warnings.append('returned %d of the %d matching tasks (the first page, size %d); set all_pages: true '
                             'to get them all (limit caps them), or page to read the next ones'
                             % (len(tasks), total, params['size']))
         result = dict(page=page, total=total)
     if params['subtask_logs'] != 'none':
-        tasks = [read_task(api, task['id'], params['subtask_logs']) for task in tasks]
+        read = []
+        for task in tasks:
+            try:
+                read.append(read_task(api, task['id'], params['subtask_logs']))
+            except OcpMalformedAnswerError as error:
+                malformed.append(error)  # its entry was well formed, its detail or a log is not
+        tasks = read
     else:
         tasks = [with_failure_causes(task) for task in tasks]
     result['tasks'] = tasks
+    result['malformed'] = [dict(id=error.task_id, reason=error.message) for error in malformed]
+    if malformed:
+        warnings.append(malformed_warning(result['malformed']))
     return result, warnings
+
+
+def malformed_warning(malformed, left_out_of='tasks and listed in malformed'):
+    """The warning about the tasks a list left out (``malformed``, as read_list returns it), saying
+    where they were ``left_out_of`` (the ocp_task lookup returns no ``malformed``)."""
+    quoted = '; '.join(entry['reason'] for entry in malformed[:MALFORMED_QUOTED])
+    return 'OCP sent %d task(s) that cannot be read, left out of %s: %s%s' % (
+        len(malformed), left_out_of, quoted, '; ...' if len(malformed) > MALFORMED_QUOTED else '')

@@ -11,12 +11,9 @@ only ASCII digits get through.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import ASCII_DIGITS
 
-# ASCII digits only: str.isdigit() also accepts '²' and other digits int() cannot read.
-_ASCII_ID = re.compile(r'[0-9]+')
 # Where task ids hide in what task-starting calls return, tried in this order.
 CONTAINER_KEYS = ('task_ids', 'json', 'data', 'contents', 'taskIdList', 'backupObjectOpsResultList')
 # A list of task ids, by the name OCP gives it (a backup strategy's backupObjectOpsResultList[]).
@@ -26,7 +23,7 @@ TASK_ID_LIST_KEY = 'taskIdList'
 def task_id(value):
     """``value`` (an int or a string of ASCII digits) as a positive int; OcpClientError otherwise."""
     text = value if isinstance(value, str) else '%s' % (value,)
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not _ASCII_ID.fullmatch(text) or int(text) <= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not ASCII_DIGITS.fullmatch(text) or int(text) <= 0:
         raise OcpClientError('a task reference must be a positive task id (ASCII digits), got %r' % (value,))
     return int(text)
 

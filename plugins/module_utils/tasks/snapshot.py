@@ -5,6 +5,12 @@
 OCP versions differ in small ways (two spellings of some fields, longs sent as strings, subtasks
 in no fixed order). These pure functions take the dicts OCP returns and give back new dicts in
 one shape, so modules and playbooks never deal with the differences.
+
+A task that is not in that shape at all (``subtasks`` that is no list, a subtask id that is no
+positive integer, a status that is no text, JSON nested deeper than any task of OCP's) is no
+task to decide on: ``checked_task`` and ``checked_subtask`` raise OcpMalformedAnswerError naming
+the task, the field and what was found, before anything reads it (TaskApi reads every answer
+through them), so that a caller can set that one task aside and go on with the others.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +19,8 @@ __metaclass__ = type
 import heapq
 import re
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpMalformedAnswerError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import shown
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     FAILED,
     FAILED_OUTCOME,
@@ -34,6 +42,9 @@ ID_LIST_FIELDS = frozenset(["upstreams", "downstreams", "downstream"])
 NON_NUMERIC_ID_FIELDS = frozenset(["traceId"])
 
 _INTEGER_TEXT = re.compile(r"^-?[0-9]+$")
+# A whole number as text, in ASCII digits only: str.isdigit() also takes '²' and other digits,
+# which int() cannot read (or reads as another number).
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def _is_id_field(key):
@@ -186,3 +197,169 @@ def normalize_task(task):
     result["rolled_back"] = rolled_back
     result["failed_subtasks"] = [subtask for subtask in subtasks if subtask.get("status") == FAILED]
     return result
+
+
+# ---------------------------------------------------------------- malformed answers
+
+# How deep a task may nest: OCP's nest four levels (a task, its subtasks, a subtask, its upstreams;
+# a cluster or tenant object). Anything deeper is no task of OCP's, and walking it would exhaust
+# Python's recursion limit, here or where Ansible handles a result.
+MAX_NESTING = 32
+# Task and subtask fields that are text when OCP sends them (it leaves out null fields).
+TEXT_FIELDS = ('name', 'operation', 'startTime', 'finishTime', 'createTime')
+SUBTASK_TEXT_FIELDS = TEXT_FIELDS + ('description',)
+# Subtask fields that are counts (the policy's limits read them).
+COUNT_FIELDS = ('runTime', 'retryCount')
+
+
+def found(value):
+    """What was found where something else was expected, as a message may say it: a scalar as it
+    is (text escaped and cut, labels.shown), a list or an object by its size and keys only (it may
+    be huge, or nested too deeply to print)."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, str):
+        return "'%s'" % (shown(value, 40),)
+    if isinstance(value, (int, float)):
+        return shown(value, 40)
+    if isinstance(value, list):
+        return 'a list of %d item(s)' % (len(value),)
+    if isinstance(value, dict):
+        keys = sorted('%s' % (key,) for key in value)
+        more = ', ...' if len(keys) > 5 else ''
+        return 'an object with key(s) %s%s' % (shown(', '.join(keys[:5]), 80), more) if keys else 'an empty object'
+    return 'a %s' % (type(value).__name__,)
+
+
+def too_deep(value, limit=MAX_NESTING):
+    """The key of ``value`` (a dict) under which it nests deeper than ``limit`` levels, or None.
+    Walked without recursion: this is what keeps the recursive walks of a task safe."""
+    pending = [(item, 2, key) for key, item in value.items()] if isinstance(value, dict) else [(value, 1, None)]
+    while pending:
+        item, depth, key = pending.pop()
+        if depth > limit:
+            return '%s' % (key,) if key is not None else 'the answer'
+        if isinstance(item, dict):
+            pending.extend((inner, depth + 1, key) for inner in item.values())
+        elif isinstance(item, list):
+            pending.extend((inner, depth + 1, key) for inner in item)
+    return None
+
+
+def usable_id(value):
+    """Whether ``value`` (longs restored) is an id this collection can use: a positive integer."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _field_problem(item, field, required=False):
+    value = item.get(field)
+    if value is None:
+        if required and field not in item:
+            return '%s is missing' % (field,)
+        return '%s is not a string (found null)' % (field,) if required else None
+    if not isinstance(value, str):
+        return '%s is not a string (found %s)' % (field, found(value))
+    return None
+
+
+def _subtask_problem(subtask, position):
+    """(which subtask, what is malformed in it) for a subtask (longs restored), or None."""
+    if not isinstance(subtask, dict):
+        return 'subtasks[%d]' % (position,), 'it is not an object (found %s)' % (found(subtask),)
+    if not usable_id(subtask.get('id')):
+        return 'subtasks[%d]' % (position,), 'id is not a positive integer (found %s)' % (found(subtask.get('id')),)
+    which = 'subtask %d' % (subtask['id'],)
+    problem = _field_problem(subtask, 'status', required=True)
+    for field in SUBTASK_TEXT_FIELDS:
+        problem = problem or _field_problem(subtask, field)
+    if problem:
+        return which, problem
+    for field in COUNT_FIELDS:
+        value = subtask.get(field)
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool)) and not (
+                isinstance(value, str) and ASCII_DIGITS.fullmatch(value)):
+            return which, '%s is not an integer (found %s)' % (field, found(value))
+    for field in sorted(ID_LIST_FIELDS):
+        value = subtask.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            return which, '%s is not a list (found %s)' % (field, found(value))
+        for index, element in enumerate(value):
+            if not usable_id(element):
+                return which, '%s[%d] is not a positive integer (found %s)' % (field, index, found(element))
+    return None
+
+
+def _task_problem(task):
+    """(which subtask or None, what is malformed) in a task as OCP sent it, naming the field and what
+    was found; None when it is well formed."""
+    if not isinstance(task, dict):
+        return None, 'it is not an object (found %s)' % (found(task),)
+    deep = too_deep(task)
+    if deep is not None:
+        return None, '%s is nested deeper than %d levels' % (shown(deep, 40), MAX_NESTING)
+    task = restore_longs(task)
+    if not usable_id(task.get('id')):
+        return None, 'id is not a positive integer (found %s)' % (found(task.get('id')),)
+    problem = _field_problem(task, 'status', required=True)
+    for field in TEXT_FIELDS:
+        problem = problem or _field_problem(task, field)
+    if problem:
+        return None, problem
+    subtasks = task.get('subtasks')
+    if subtasks is None:
+        return None
+    if not isinstance(subtasks, list):
+        return None, 'subtasks is not a list (found %s)' % (found(subtasks),)
+    for position, subtask in enumerate(subtasks):
+        problem = _subtask_problem(subtask, position)
+        if problem:
+            return problem
+    return None
+
+
+def _task_id_of(task):
+    """The id of a task as OCP sent it, when it is usable (even if the rest is malformed), else None."""
+    identifier = _as_int(task.get('id')) if isinstance(task, dict) else None
+    return identifier if usable_id(identifier) else None
+
+
+def _malformed(named, problem, task_id):
+    which, what = problem
+    error = OcpMalformedAnswerError(message='%s%s: %s' % (named, ', %s' % (which,) if which else '', what),
+                                    task_id=task_id)
+    error.problem = '%s: %s' % (which, what) if which else what
+    return error
+
+
+def checked_task(task, asked_id=None, where=None):
+    """``task`` (a task as OCP sent it: a detail read, an action's answer, a list entry) normalised
+    (normalize_task); OcpMalformedAnswerError when it is malformed, naming it: ``task <asked_id>``
+    for a read by id (an answer for another task is malformed too), else ``task <its id>``, else
+    ``where`` (such as ``entry 3 of page 1 of the task list``); its ``task_id`` is the task's id
+    where known. ``task 1004, subtask 12: status is not a string (found an object with key(s) a)``."""
+    task_id = asked_id if asked_id is not None else _task_id_of(task)
+    problem = _task_problem(task)
+    if problem is None and asked_id is not None and _task_id_of(task) != asked_id:
+        problem = None, 'it is the answer for task %s' % (found(restore_longs(task).get('id')),)
+    if problem is None:
+        return normalize_task(task)
+    raise _malformed('task %d' % (task_id,) if task_id is not None else where or 'a task', problem, task_id)
+
+
+def checked_subtask(subtask, task_id):
+    """A subtask as OCP sent it (an action's answer) normalised (normalize_subtask); OcpMalformedAnswerError
+    naming ``task_id`` and the subtask when it is malformed."""
+    deep = too_deep(subtask) if isinstance(subtask, dict) else None
+    if not isinstance(subtask, dict):
+        problem = 'the subtask', 'it is not an object (found %s)' % (found(subtask),)
+    elif deep is not None:
+        problem = 'the subtask', '%s is nested deeper than %d levels' % (shown(deep, 40), MAX_NESTING)
+    else:
+        problem = _subtask_problem(restore_longs(subtask), 0)
+    if problem is None:
+        return normalize_subtask(subtask)
+    raise _malformed('task %d' % (task_id,), problem, task_id)

@@ -15,21 +15,29 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
 # OffsetDateTime.toString() writes 3, 6 or 9 digits, and fromisoformat only reads 3 or 6 before
 # Python 3.11.
 _FRACTION = re.compile(r'\.(\d+)')
+# The years an OCP timestamp may fall in: OCP's times are of this century, and one near the ends of
+# datetime's range (years 1 and 9999) would overflow when a delay or a limit is added to it.
+YEARS = (1970, 9000)
 
 
 def parse_time(text, now):
     """An OCP timestamp as an aware datetime (a timestamp without offset is taken in ``now``'s zone).
 
     Reads what OCP writes: ``2021-08-25T15:10:13.176+08:00``, any number of fraction digits or
-    none, ``Z``, and Java's ``2024-01-08T10:21+08:00`` without seconds.
+    none, ``Z``, and Java's ``2024-01-08T10:21+08:00`` without seconds. Anything else (no text, a
+    year so far off that the arithmetic on it would overflow) is OcpClientError.
     """
+    if not isinstance(text, str):
+        raise OcpClientError('OCP sent a timestamp this collection cannot read: %.60r' % (text,))
     text = _FRACTION.sub(lambda found: '.' + found.group(1)[:6].ljust(6, '0'), text.strip().replace('Z', '+00:00'))
     try:
         moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise OcpClientError('OCP sent a timestamp this collection cannot read: %r' % (text,))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=now.tzinfo if now is not None else datetime.timezone.utc)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=now.tzinfo if now is not None else datetime.timezone.utc)
+        if not YEARS[0] <= moment.astimezone(datetime.timezone.utc).year <= YEARS[1]:
+            raise ValueError('out of range')
+    except (ValueError, OverflowError):
+        raise OcpClientError('OCP sent a timestamp this collection cannot read: %.60r' % (text,))
     return moment
 
 

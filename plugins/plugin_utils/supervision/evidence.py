@@ -20,6 +20,7 @@ import collections
 import numbers
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import ASCII_DIGITS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import parse_time
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import FORWARD_OPERATIONS
 
@@ -41,7 +42,7 @@ class Evidence(collections.namedtuple('Evidence', [
 def _number(value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and ASCII_DIGITS.fullmatch(value):
         return int(value)
     return None
 

@@ -10,6 +10,7 @@ and why, and for a task that did not succeed, its failed subtasks with the log l
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import (
     explain_failed_subtask,
     object_label,
@@ -29,6 +30,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     SUCCEEDED,
     TAKEN,
     TIMED_OUT,
+    UNREADABLE,
     WOULD_SEND,
 )
 
@@ -72,7 +74,7 @@ def progress_line(records, elapsed, check_mode=False):
     acted = '%d action(s) would be sent' % (would,) if check_mode else '%d action(s) sent' % (taken,)
     text = 'after %s: %d running, %d succeeded, %d failed, %d rolled back' % (
         format_duration(elapsed), len(running), counts[SUCCEEDED], counts[FAILED_OUTCOME], counts[ROLLED_BACK])
-    for outcome, label in ((TIMED_OUT, 'timed out'), (NOT_FOUND, 'not found')):
+    for outcome, label in ((TIMED_OUT, 'timed out'), (NOT_FOUND, 'not found'), (UNREADABLE, 'unreadable')):
         if counts[outcome]:
             text += ', %d %s' % (counts[outcome], label)
     text += ', ' + acted
@@ -114,7 +116,10 @@ def running_subtasks(record, now):
         proof = record.evidence.get(subtask.get('id')) if record.evidence else None
         started = proof.run_started if proof is not None else None
         if started is None and subtask.get('startTime') and reference is not None:
-            started = parse_time(subtask['startTime'], reference)
+            try:
+                started = parse_time(subtask['startTime'], reference)
+            except OcpClientError:
+                started = None  # a time this collection cannot read: how long is unknown
         if started is not None and reference is not None and subtask.get('status') == 'RUNNING':
             entry['running_for'] = max(int((reference - started).total_seconds()), 0)
         found.append(entry)
@@ -223,7 +228,8 @@ def check_mode_message(result):
     for task in result['tasks']:
         would = ['%s (%s)' % (_would(action), action['reason'])
                  for action in task.get('actions') or [] if action.get('result') == WOULD_SEND]
-        left = ['would leave it failed: %s' % (decision['reason'],)
+        left = ['%s: %s' % ('cannot be read' if decision.get('result') == UNREADABLE else 'would leave it failed',
+                            decision['reason'])
                 for decision in task.get('decisions') or [] if decision.get('reason')]
         if not would and not left:
             continue

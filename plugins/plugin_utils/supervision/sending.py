@@ -33,7 +33,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.actions.send_once im
     SentActions,
     transient_read_error,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpError, OcpMalformedAnswerError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.labels import subtask_label
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     LOST,
@@ -112,7 +112,16 @@ class Sender(object):
         """Send ``action`` for ``record`` if OCP still calls for it; True when it was sent (or may have been)."""
         if rule_action_of(action.action).sent_as is None:
             raise ValueError('not an action to send: %r' % (action.action,))
-        sending = self._protocol.send(action.action, record.task_id, sent_on_subtask(action), record.task, key=key)
+        try:
+            sending = self._protocol.send(action.action, record.task_id, sent_on_subtask(action), record.task,
+                                          key=key)
+        except OcpMalformedAnswerError as error:
+            if self.memory.sent(key):
+                # The POST went out, and what came after it (its answer, the read that would tell)
+                # is malformed: it may have been carried out, and the report keeps it so.
+                record.actions.append(dict(describe(action, now, POSSIBLY_APPLIED),
+                                           note='what OCP answered after it is malformed (%s)' % (error,)))
+            raise
         record.task = sending.fresh
         record.needs_read = True
         what = '%s%s' % (action.action, target_label(action))

@@ -31,6 +31,10 @@ One poll round:
   with a progress line saying since when OCP has not answered. Only 401/403, a task OCP does not
   know (that task ends ``not_found``) and the deadline end a wait early. Before OCP has answered
   at all, an error ends the wait at once: it is most likely a wrong address or credentials.
+- A malformed answer about one task (tasks/snapshot.py checked_task: a subtask id that is no
+  positive integer, a field of the wrong type) ends that task ``unreadable``, with the reason; the
+  others are supervised to their end. A list entry that is malformed has its task read in detail;
+  a list that cannot be read at all has every task read in detail that round.
 - Polling backs off like the waiter's (waiter.polling_delays) while nothing changes, starts over
   after an action or a change, and never sleeps past the deadline or past the next retry (or
   cancel limit) that falls due.
@@ -43,7 +47,13 @@ import datetime
 import time
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.backoff import default_max_sleep, polling_delays
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpError, OcpNotFoundError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
+    OcpClientError,
+    OcpError,
+    OcpMalformedAnswerError,
+    OcpNotFoundError,
+    OcpUnexpectedResponseError,
+)
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.snapshot import task_outcome
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import format_duration, format_moment, utc_now
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
@@ -54,6 +64,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import (
     ROLLBACK_ACTION,
     TAKEN,
     TIMED_OUT,
+    UNREADABLE,
     WOULD_SEND,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.evidence import actions_recorded
@@ -76,6 +87,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.sending 
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries import (
     entry_fingerprint,
     finished_outcome,
+    is_malformed,
     operation_told,
 )
 
@@ -115,6 +127,8 @@ class Supervisor(object):
         self._outage = None
         self.rounds = 0
         self._started = None
+        # Whether a round said already that the list cannot be read (and read every task instead).
+        self._said_list_unreadable = False
 
     # ------------------------------------------------------------ the loop
 
@@ -205,6 +219,8 @@ class Supervisor(object):
         for record in unfinished[:FINAL_READS_MAX]:
             try:
                 self._read(record)
+            except OcpMalformedAnswerError:
+                continue  # timed out all the same: the report says what the last good read showed
             except OcpError as error:
                 if not error.transient:
                     raise
@@ -220,10 +236,10 @@ class Supervisor(object):
     def _round(self):
         """One poll round; (whether an action was sent, whether any task changed)."""
         unfinished = [record for record in self._records if not record.finished]
+        changed = False
         if self.task_list.lists_instead_of_reading(len(unfinished)):
-            changed = self._mark_changed_from_list(unfinished)
+            changed = self._mark_changed_from_list_or_read_all(unfinished)
         else:
-            changed = False
             for record in unfinished:
                 record.needs_read = True
         now = self._now()
@@ -232,16 +248,52 @@ class Supervisor(object):
         # Every read first, then the decisions: max_actions must know all earlier actions in round one.
         for record in to_read:
             before = entry_fingerprint(record.latest) if record.latest else None
-            self._read(record)
+            try:
+                self._read(record)
+            except OcpMalformedAnswerError as error:
+                self._unreadable(record, error)
             changed = changed or (record.task is not None and entry_fingerprint(record.task) != before)
         for record in to_read:
             if not record.finished and record.task.get('status') != 'SUCCESSFUL':
-                self._gather_evidence(record)
+                try:
+                    self._gather_evidence(record)
+                except OcpMalformedAnswerError as error:
+                    self._unreadable(record, error)
         acted = False
         for record in to_read:
             if not record.finished:
-                acted = self._supervise(record) or acted
+                try:
+                    acted = self._supervise(record) or acted
+                except OcpMalformedAnswerError as error:
+                    # An action whose answer, or the read after it, is malformed is in the report
+                    # already (sending.py), as possibly applied.
+                    self._unreadable(record, error)
         return acted, changed
+
+    def _unreadable(self, record, error):
+        """One task's answer is malformed: that task ends ``unreadable``, with the reason, and the
+        supervision goes on with the others. What was read of it before stays in the report."""
+        # OCP did answer: an outage after this is weather, not a sign of a wrong api_url.
+        self._answered = True
+        record.outcome = UNREADABLE
+        record.needs_read = False
+        record.decisions.append(dict(action=None, result=UNREADABLE, reason=(
+            '%s: nothing more is done to this task; the other tasks are supervised all the same' % (error,))))
+
+    def _mark_changed_from_list_or_read_all(self, unfinished):
+        """_mark_changed_from_list; when the list itself cannot be read (its answer is no list of
+        tasks, or nested too deeply), every task is read in detail this round instead."""
+        try:
+            return self._mark_changed_from_list(unfinished)
+        except OcpUnexpectedResponseError as error:
+            if error.transient:
+                raise
+            if not self._said_list_unreadable:
+                self._progress('the task list cannot be read (%s); reading each task instead' % (error,))
+                self._said_list_unreadable = True
+            for record in unfinished:
+                record.needs_read = True
+            return False
 
     def _read(self, record):
         try:
@@ -278,7 +330,7 @@ class Supervisor(object):
                 # Missing from the list and from the tasks that ended last: a read tells.
                 if self._entry_calls_for_a_read(record, entry):
                     record.needs_read = True
-            if entry is not None:
+            if entry is not None and not is_malformed(entry):
                 record.listed = entry
                 if record.recorded_at_start is None and record.task is None:
                     record.recorded_now = actions_recorded(entry)
@@ -404,9 +456,12 @@ class Supervisor(object):
                       tasks=tasks, summary=summary(tasks), elapsed=round(elapsed), rounds=self.rounds)
         if self.sender.diff:
             result['diff'] = self.sender.diffs
-        if self.reader.search_timeouts:
-            result['warnings'] = ['a log pattern of rule(s) %s took longer than the bound on the log of subtask %s '
-                                  'and counted as not matching' % (', '.join('%d' % index for index in indexes),
-                                                                   subtask_id)
-                                  for subtask_id, indexes in self.reader.search_timeouts]
+        warnings = ['a log pattern of rule(s) %s took longer than the bound on the log of subtask %s and counted '
+                    'as not matching' % (', '.join('%d' % index for index in indexes), subtask_id)
+                    for subtask_id, indexes in self.reader.search_timeouts]
+        if self.task_list.unidentified:
+            warnings.append('OCP listed tasks whose id cannot be read, left out of the list (a task waited for is '
+                            'read by its id): %s' % ('; '.join(self.task_list.unidentified),))
+        if warnings:
+            result['warnings'] = warnings
         return result

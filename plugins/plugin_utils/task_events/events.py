@@ -20,7 +20,10 @@ Keys (``<task id>`` first, so a task's keys go with it):
 - ``<task>:<subtask>:since<start>:RUNNING_LONG``: that run of the subtask passed its limit; a first
   run starts at the subtask's ``startTime``, a later one as its log's separator says;
 - ``<task>:FAILED:<finishTime>``: the task failed (again, after a retry: another finishTime);
-- ``<task>:SUCCEEDED``, ``<task>:ROLLED_BACK``: final states, once each.
+- ``<task>:SUCCEEDED``, ``<task>:ROLLED_BACK``: final states, once each;
+- ``<task>:UNREADABLE:<digest>``: OCP's answer about the task is malformed (tasks/snapshot.py
+  checked_task), once per way it is malformed (the digest of the reason); the task is read
+  again when its list entry changes (every poll while the entry itself is malformed).
 
 What happened before the source first started watching (``EventContext.watch_start``) is history:
 its keys are remembered without an event, so a source never replays OCP's past. Only with
@@ -32,6 +35,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import hashlib
 import re
 
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
@@ -48,6 +52,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries im
     NEW_FAILURE,
     entry_fingerprint,
     finished_outcome,
+    is_malformed,
     log_settled,
     log_view,
     read_reason,
@@ -60,6 +65,7 @@ SUBTASK_RUNNING_LONG = 'subtask_running_long'
 TASK_FAILED = 'task_failed'
 TASK_SUCCEEDED = 'task_succeeded'
 TASK_ROLLED_BACK = 'task_rolled_back'
+TASK_UNREADABLE = 'task_unreadable'
 OCP_UNREACHABLE = 'ocp_unreachable'
 OCP_REACHABLE = 'ocp_reachable'
 # Every event is one mapping under this key: rulebook conditions read ``event.ocp.type``.
@@ -451,6 +457,23 @@ def _watches_from_read(task, watches, rules, logs=None):
         kept[subtask_id] = dict(since=since, operation=subtask.get('operation'), rule=limit[0], pattern=limit[1],
                                 seconds=limit[2], name=subtask.get('name'), description=subtask.get('description'))
     return kept
+
+
+def events_from_unreadable(task_id, entry, memory, reason, context):
+    """The task_unreadable event of a task whose detail read (or a subtask log) OCP answered malformed,
+    and the task's memory: what its list entry (when well formed) and earlier reads showed stays.
+    ``reason`` says what is malformed, escaped and cut (OcpMalformedAnswerError's message); the
+    event is told once per reason."""
+    memory = memory.copy() if memory is not None else TaskMemory()
+    if entry is not None and not is_malformed(entry):
+        memory.summary = task_summary(entry, memory.summary)
+    memory.summary.setdefault('id', task_id)
+    memory.needs_read = False
+    collector = _Collector(task_id, memory, context)
+    digest = hashlib.sha1(reason.encode('utf-8', 'replace')).hexdigest()[:12]
+    collector.offer('%s:UNREADABLE:%s' % (task_id, digest), TASK_UNREADABLE, None, task=memory.summary,
+                    reason=reason)
+    return collector.events, memory
 
 
 def update_from_entry(entry, memory, rules):

@@ -61,6 +61,8 @@ async def run_watcher(queue, watcher, store, scope, sleep=asyncio.sleep, clock=t
             raise OcpEventSourceError(plan.fatal)
         if plan.failed:
             LOGGER.warning('OCP did not answer the poll; next try in %.1f s', plan.delay)
+        for warning in plan.warnings:
+            LOGGER.warning('%s', warning)
         done += 1
         if polls is not None and done >= polls:
             break

@@ -51,6 +51,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpAuthenticationError,
     OcpClientError,
     OcpConnectionError,
+    OcpMalformedAnswerError,
     OcpNotFoundError,
     OcpPermissionError,
     OcpUnexpectedResponseError,
@@ -67,6 +68,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.events i
     entry_needs_read,
     events_from_entry,
     events_from_read,
+    events_from_unreadable,
     reachable_event,
     running_long_events,
     subtasks_needing_logs,
@@ -164,6 +166,8 @@ class PollPlan:
         self.list_queries = 0
         self.reads = 0
         self.log_reads = 0
+        # What the source logs: list entries OCP sent malformed without an id that can be read.
+        self.warnings = []
 
     @property
     def requests(self):
@@ -211,6 +215,8 @@ class TaskEventWatcher:
         self._random = random
         self.dirty = False
         self.task_list = TaskList(api, event_source_watching(options), filters=options.filters)
+        # How many of the task list's unidentified entries were logged already (each once).
+        self._warned = 0
 
     # ------------------------------------------------------------ polling
 
@@ -220,6 +226,9 @@ class TaskEventWatcher:
         try:
             self._poll(plan)
             plan.list_queries = self.task_list.queries - queries
+            plan.warnings = ['OCP listed a task whose id cannot be read, left out: %s' % (reason,)
+                             for reason in self.task_list.unidentified[self._warned:]]
+            self._warned = len(self.task_list.unidentified)
         except OcpClientError as error:
             plan.events, plan.updates, plan.fatal = [], {}, 'the source stopped: %s' % error
             return plan
@@ -260,7 +269,8 @@ class TaskEventWatcher:
         return self._server_time() or self._now().isoformat()
 
     def _read(self, plan, task_id, memory):
-        """The task's detail and the logs events_from_read needs; None when OCP no longer has it."""
+        """The task's detail and the logs events_from_read needs; (None, None) when OCP no longer has
+        it. OcpMalformedAnswerError when what OCP answered of it (the detail or a log) is malformed."""
         plan.reads += 1
         try:
             task = self._api.get_task(task_id)
@@ -332,7 +342,16 @@ class TaskEventWatcher:
 
         for task_id, entry in to_read:
             memory = updates.get(task_id, state.memory.get(task_id))
-            task, logs = self._read(plan, task_id, memory)
+            try:
+                task, logs = self._read(plan, task_id, memory)
+            except OcpMalformedAnswerError as error:
+                # This task is set aside, told once; the others are watched as ever.
+                events, memory = events_from_unreadable(task_id, entry, memory, error.message, context)
+                if entry is not None:
+                    memory.listed = entry_fingerprint(entry)
+                task_events[task_id] = task_events.get(task_id, []) + events
+                updates[task_id] = memory
+                continue
             if task is None:
                 updates[task_id] = None
                 continue

@@ -37,6 +37,19 @@ NEW_FAILURE = 'new_failure'
 ROLLBACK_OPERATIONS = frozenset([ROLLBACK, ROLLBACK_SKIP])
 # Subtask states in which no run goes on: its log holds all it will hold until the state changes.
 LOG_SETTLED_STATUSES = frozenset([FAILED, SUCCESSFUL, PENDING])
+# The key of a stand-in entry (``malformed_entry``): OCP listed the task, malformed; its value says how.
+MALFORMED = 'malformed'
+
+
+def malformed_entry(task_id, reason):
+    """What stands in for a task OCP listed in a malformed entry whose id could be read: the task
+    is there (it has not left the list), and only a detail read can tell more (``read_reason``)."""
+    return {'id': task_id, MALFORMED: reason}
+
+
+def is_malformed(entry):
+    """Whether ``entry`` is a stand-in for a malformed list entry (``malformed_entry``)."""
+    return isinstance(entry, dict) and MALFORMED in entry
 
 
 def entry_fingerprint(entry):
@@ -46,8 +59,11 @@ def entry_fingerprint(entry):
     subtasks = {}
     for subtask in entry.get('subtasks') or []:
         subtasks['%s' % subtask.get('id')] = [subtask.get('status'), subtask.get('operation')]
-    return dict(status=entry.get('status'), start=entry.get('startTime'), finish=entry.get('finishTime'),
-                subtasks=subtasks)
+    fingerprint = dict(status=entry.get('status'), start=entry.get('startTime'), finish=entry.get('finishTime'),
+                       subtasks=subtasks)
+    if is_malformed(entry):
+        fingerprint[MALFORMED] = entry[MALFORMED]
+    return fingerprint
 
 
 def read_reason(entry, seen, failures, history=False, watched=None, known=None):
@@ -63,6 +79,9 @@ def read_reason(entry, seen, failures, history=False, watched=None, known=None):
     """
     if entry is None:
         return 'left the list'
+    if is_malformed(entry):
+        # Every time: only a detail read shows how the task stands, and whether it moved.
+        return 'its list entry is malformed'
     now = entry_fingerprint(entry)
     if seen is not None and now == seen:
         return None

@@ -23,7 +23,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.argum
     connection_option_errors,
     credential_secrets,
 )
-from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_info import read_list, read_task
+from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_info import malformed_warning, read_list, read_task
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.filters import FILTER_OPTIONS
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import TaskApi
 
@@ -75,10 +75,11 @@ def _task_id(term):
     return int(text)
 
 
-def look_up(terms, params, filters, subtask_logs='none', sort=None, limit=None, api=None):
+def look_up(terms, params, filters, subtask_logs='none', sort=None, limit=None, api=None, warn=None):
     """The tasks: those whose ids are ``terms``, in that order, or, with no terms, the tasks
     matching ``filters`` (every page, up to ``limit``). Raises OcpError with a message that says
-    what to do; a task OCP does not know is named."""
+    what to do; a task OCP does not know is named. ``warn`` gets what ocp_task_info would warn
+    about a list (the tasks OCP sent malformed, left out)."""
     if subtask_logs not in SUBTASK_LOG_CHOICES:
         raise OcpClientError('subtask_logs must be one of %s, got %r' % (', '.join(SUBTASK_LOG_CHOICES), subtask_logs))
     unknown = sorted(set(filters) - set(FILTER_OPTIONS))
@@ -103,4 +104,6 @@ def look_up(terms, params, filters, subtask_logs='none', sort=None, limit=None, 
         return tasks
     result, _warnings = read_list(api, dict(given_filters, all_pages=True, sort=sort, limit=limit,
                                             subtask_logs=subtask_logs, page=None, size=None))
+    if result['malformed'] and warn is not None:
+        warn(malformed_warning(result['malformed'], left_out_of="the lookup's tasks"))
     return result['tasks']

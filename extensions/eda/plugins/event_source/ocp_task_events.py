@@ -22,7 +22,8 @@ description:
   - Polls the OCP task list and puts one event per change of a task on the rulebook's queue, under the key
     C(ocp) (C(event.ocp.type) in conditions) - C(task_started), C(subtask_failed) (with the subtask's name,
     description, host and the log lines that say why), C(subtask_running_long), C(task_failed),
-    C(task_succeeded), C(task_rolled_back), and C(ocp_unreachable)/C(ocp_reachable) around an outage.
+    C(task_succeeded), C(task_rolled_back), C(task_unreadable) (what OCP answered about the task is malformed;
+    the others are watched as ever), and C(ocp_unreachable)/C(ocp_reachable) around an outage.
   - A quiet poll is one list query, of the RUNNING and FAILED tasks; tasks that ended cost one more list query,
     and a task is read in detail only when its entry shows a failure, an end other than a clean success, or a
     subtask under a O(running_long) limit; a subtask log is read once per run.

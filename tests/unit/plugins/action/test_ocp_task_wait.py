@@ -29,3 +29,19 @@ def test_secret_values_are_those_of_the_no_log_options():
     params = dict((name, None) for name in task_wait_argument_spec())
     params.update(username='admin', password='pa55', access_key_secret='', api_url='http://ocp')
     assert _secret_values(task_wait_argument_spec(), params) == set(['pa55'])
+
+
+def test_an_error_of_the_collection_still_reports_every_task(monkeypatch):
+    """Without the report, the role and set_stats would know of no task at all (they said 0 tasks)."""
+    from in_process import run_action
+    from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import Supervisor
+
+    def broken(self):
+        raise KeyError('status')
+    monkeypatch.setattr(Supervisor, '_round', broken)
+    result = run_action(dict(api_url='https://ocp.test', username='admin', password='pw', tasks=[5, 6]))
+    assert result['failed'] is True
+    assert [(task['id'], task['outcome']) for task in result['tasks']] == [(5, None), (6, None)]
+    assert result['summary']['total'] == 2 and result['summary']['unfinished'] == 2
+    assert result['msg'].startswith("supervising the tasks stopped on an error of the collection (KeyError: 'status');")
+    assert 'Traceback' in result['exception']

@@ -17,6 +17,7 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpBadRequestError,
     OcpConnectionError,
     OcpIllegalStateError,
+    OcpMalformedAnswerError,
     OcpNotFoundError,
     OcpPermissionError,
     OcpRollbackProhibitedError,
@@ -206,3 +207,47 @@ def test_connection_error_message_says_whether_to_check_state():
     assert str(clear) == "could not get an answer from OCP: ConnectionError: refused (GET /api/v2/tasks/instances)"
     ambiguous = OcpConnectionError("ReadTimeout: timed out", "POST", "/x", ambiguous=True)
     assert "may have reached OCP, so check the task's state before sending it again" in str(ambiguous)
+
+
+@pytest.mark.parametrize("code", ["\u00b2", "\u0662\u0660", "\uff11", {"a": 1}, ["x"], "TSK\u00b9"])
+def test_a_code_in_no_form_ocp_sends_is_no_code(code):
+    """'²' is a digit to str.isdigit() and no number to int(); '٢٠' is one int() reads as 20."""
+    assert normalised_code(code) is None and code_meaning(code) is None
+
+
+@pytest.mark.parametrize("status", [400, 404, 500])
+def test_an_error_whose_code_is_malformed_keeps_its_status_and_words(client, mocked, status):
+    mocked.get(URL + TASK_PATH, status=status, json=error_envelope(status, "\u00b2", "refused"))
+    with pytest.raises(OcpApiError) as raised:
+        client.get(TASK_PATH)
+    assert (raised.value.status, raised.value.code, raised.value.message) == (status, None, "refused")
+    assert "code" not in str(raised.value)
+
+
+def test_an_error_body_nested_too_deeply_to_decode_is_quoted_as_text(client, mocked):
+    body = "[" * 100000 + "]" * 100000
+    mocked.get(URL + TASK_PATH, status=400, content_type="application/json", body=body)
+    with pytest.raises(OcpBadRequestError) as raised:
+        client.get(TASK_PATH)
+    assert raised.value.message.startswith("[[[[") and len(str(raised.value)) < 400
+
+
+def test_a_success_nested_too_deeply_to_decode_is_malformed_and_not_asked_again(mocked):
+    """Not weather: the same answer would come again (a GET is not retried for it)."""
+    client = OcpClient(URL, username="admin", password="secret", sleep=pytest.fail)
+    mocked.get(URL + TASK_PATH, status=200, content_type="application/json",
+               body='{"successful": true, "data": %s}' % ("[" * 100000 + "]" * 100000))
+    with pytest.raises(OcpMalformedAnswerError) as raised:
+        client.get(TASK_PATH)
+    error = raised.value
+    assert str(error) == ("OCP's answer is malformed: the answer is JSON nested too deeply to be read "
+                          "(GET /api/v2/tasks/instances/1000, HTTP 200)")
+    assert not error.transient and not error.possibly_applied and client.request_count == 1
+
+
+def test_an_actions_answer_nested_too_deeply_may_have_been_carried_out(client, mocked):
+    mocked.post(URL + TASK_PATH + "/retry", status=200, content_type="application/json",
+                body='{"successful": true, "data": %s}' % ("{\"a\": " * 5000 + "1" + "}" * 5000))
+    with pytest.raises(OcpMalformedAnswerError) as raised:
+        client.post(TASK_PATH + "/retry")
+    assert raised.value.possibly_applied and raised.value.ambiguous

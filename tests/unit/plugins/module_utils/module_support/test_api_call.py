@@ -296,3 +296,18 @@ class TestLostAnswers:
         mocked.get(URL + "/api/v2/odd", json={"successful": False})
         result = failure_of(client, "GET", "/api/v2/odd")
         assert "the envelope lacks successful: true" in result["msg"] and result["error"]["status"] == 200
+
+    def test_an_answer_nested_deeper_than_any_of_ocps_is_malformed(self, client, mocked):
+        """Returned as it is, Ansible's handling of the result would raise a RecursionError (past some 400 levels)."""
+        mocked.get(URL + "/api/v2/deep", json=envelope({"context": json.loads("[" * 600 + "]" * 600)}))
+        result = failure_of(client, "GET", "/api/v2/deep")
+        assert result["msg"] == ("OCP's answer is malformed: context is nested deeper than 32 levels "
+                                 "(GET /api/v2/deep, HTTP 200, traceId 00000000000000aa)")
+        assert result["possibly_applied"] is False and client.request_count == 1
+
+    def test_an_actions_answer_nested_too_deeply_may_have_been_carried_out(self, client, mocked):
+        mocked.post(URL + BACKUP_NOW, json=envelope(json.loads("[" * 40 + "]" * 40)))
+        result = failure_of(client, "POST", BACKUP_NOW, None, {})
+        assert result["possibly_applied"] is True and client.request_count == 1
+        assert result["msg"].startswith("OCP's answer is malformed: the answer is nested deeper than 32 levels")
+        assert "OCP may have carried out POST %s although its answer is malformed" % (BACKUP_NOW,) in result["msg"]

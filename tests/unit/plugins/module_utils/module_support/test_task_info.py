@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What ocp_task_info returns: each piece once, failure causes, warnings for lists cut short."""
+"""What ocp_task_info returns: each piece once, failure causes, warnings for lists cut short or malformed."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpMalformedAnswerError, OcpUnexpectedResponseError
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.task_info import SubtaskNotFound, read_list, read_one
 from ansible_collections.oceanbase.ocp.tests.unit.ocp_http_mock import TASKS, envelope, task_api
 
@@ -125,3 +126,43 @@ def test_listed_tasks_read_in_detail_for_logs(api, mocked):
     result, warnings = read_list(api, params(subtask_logs="failed", all_pages=True))
     assert warnings == [] and result["total"] == 1
     assert result["tasks"][0]["failed_subtasks"][0]["cause"] == CAUSE
+
+
+MALFORMED_ENTRIES = [{"id": 3, "status": "FAILED"}, {"status": "FAILED"}, {"id": 2, "status": "FAILED", "subtasks": 7},
+                     {"id": 1, "status": "FAILED"}]
+
+
+@pytest.mark.parametrize("paging", [dict(), dict(all_pages=True)])
+def test_a_list_gives_the_good_tasks_and_names_the_malformed_ones(api, mocked, paging):
+    mocked.get(TASKS, json=envelope({"contents": MALFORMED_ENTRIES, "page": {"totalElements": 4, "totalPages": 1}}))
+    result, warnings = read_list(api, params(**paging))
+    assert [task["id"] for task in result["tasks"]] == [3, 1] and result["total"] == 4
+    assert result["malformed"] == [
+        dict(id=None, reason="entry 2 of page 1 of the task list: id is not a positive integer (found null)"),
+        dict(id=2, reason="task 2: subtasks is not a list (found 7)")]
+    assert warnings == ["OCP sent 2 task(s) that cannot be read, left out of tasks and listed in malformed: entry 2 of "
+                        "page 1 of the task list: id is not a positive integer (found null); task 2: subtasks is not "
+                        "a list (found 7)"]
+
+
+def test_a_listed_task_whose_detail_is_malformed_joins_the_malformed(api, mocked):
+    mocked.get(TASKS, json=page([1000, 7], 2))
+    mocked.get(TASKS + "/1000", json=envelope(TASK))
+    mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope({"log": LOG}))
+    mocked.get(TASKS + "/7", json=envelope({"id": 7, "status": "FAILED", "subtasks": [{"id": "x", "status": "FAILED"}]}))
+    result, warnings = read_list(api, params(subtask_logs="failed"))
+    assert [task["id"] for task in result["tasks"]] == [1000]
+    assert result["malformed"] == [dict(id=7, reason="task 7, subtasks[0]: id is not a positive integer (found 'x')")]
+    assert len(warnings) == 1
+
+
+def test_a_task_read_by_id_that_is_malformed_fails_naming_what(api, mocked):
+    mocked.get(TASKS + "/1000", json=envelope(dict(TASK, status={"code": 1})))
+    with pytest.raises(OcpMalformedAnswerError, match=r"task 1000: status is not a string \(found an object"):
+        read_one(api, 1000, "failed")
+
+
+def test_a_page_total_that_is_no_count_fails_clearly(api, mocked):
+    mocked.get(TASKS, json=envelope({"contents": [], "page": {"totalElements": "\u00b2"}}))
+    with pytest.raises(OcpUnexpectedResponseError, match="page counts are no numbers"):
+        read_list(api, params())

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import (
     OcpClientError,
     OcpIllegalStateError,
+    OcpMalformedAnswerError,
     OcpUnexpectedResponseError,
 )
 from ansible_collections.oceanbase.ocp.tests.unit.ocp_http_mock import TASKS, envelope, task_api
@@ -147,42 +148,42 @@ class TestPaging:
     """The one paging loop (TaskApi.pages) and list_all_tasks, which keeps each task once."""
 
     def test_reads_every_page(self, api, mocked):
-        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 3))
-        mocked.get(TASKS, json=page([{"id": 3}, {"id": 2}], 2, 3))
-        mocked.get(TASKS, json=page([{"id": 1}], 3, 3))
+        mocked.get(TASKS, json=page([{"id": 5, "status": "FAILED"}, {"id": 4, "status": "FAILED"}], 1, 3))
+        mocked.get(TASKS, json=page([{"id": 3, "status": "FAILED"}, {"id": 2, "status": "FAILED"}], 2, 3))
+        mocked.get(TASKS, json=page([{"id": 1, "status": "FAILED"}], 3, 3))
         tasks = [task["id"] for listed, _info in api.pages({"status": ["FAILED"]}, size=2) for task in listed]
         assert tasks == [5, 4, 3, 2, 1]
         assert [call.request.url for call in mocked.calls] == [
             TASKS + "?page=%d&size=2&status=FAILED" % number for number in (1, 2, 3)]
 
     def test_stops_at_the_limit(self, api, mocked):
-        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}, {"id": 3}], 1, 2, size=3))
-        mocked.get(TASKS, json=page([{"id": 2}, {"id": 1}, {"id": 6}], 2, 2, size=3))
+        mocked.get(TASKS, json=page([{"id": 5, "status": "FAILED"}, {"id": 4, "status": "FAILED"}, {"id": 3, "status": "FAILED"}], 1, 2, size=3))
+        mocked.get(TASKS, json=page([{"id": 2, "status": "FAILED"}, {"id": 1, "status": "FAILED"}, {"id": 6, "status": "FAILED"}], 2, 2, size=3))
         tasks, _total = api.list_all_tasks({}, limit=4)
         assert [task["id"] for task in tasks] == [5, 4, 3, 2]
 
     def test_asks_for_no_more_than_the_limit(self, api, mocked):
-        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 3))
+        mocked.get(TASKS, json=page([{"id": 5, "status": "FAILED"}, {"id": 4, "status": "FAILED"}], 1, 3))
         tasks, total = api.list_all_tasks({}, limit=2)
         assert ([task["id"] for task in tasks], total) == ([5, 4], 5)
         assert mocked.calls[0].request.url == TASKS + "?page=1&size=2"
 
     def test_total_is_none_without_page_info(self, api, mocked):
-        mocked.get(TASKS, json=envelope({"contents": [{"id": 1}]}))
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 1, "status": "FAILED"}]}))
         assert api.list_all_tasks({})[1] is None
 
     def test_limit_zero_sends_nothing(self, api):
         assert api.list_all_tasks({}, limit=0) == ([], None)
 
     def test_skips_tasks_shifted_onto_the_next_page(self, api, mocked):
-        mocked.get(TASKS, json=page([{"id": 5}, {"id": 4}], 1, 2))
-        mocked.get(TASKS, json=page([{"id": 4}, {"id": 3}], 2, 2))
+        mocked.get(TASKS, json=page([{"id": 5, "status": "FAILED"}, {"id": 4, "status": "FAILED"}], 1, 2))
+        mocked.get(TASKS, json=page([{"id": 4, "status": "FAILED"}, {"id": 3, "status": "FAILED"}], 2, 2))
         tasks, _total = api.list_all_tasks({}, limit=None)
         assert [task["id"] for task in tasks] == [5, 4, 3]
 
     def test_without_page_info_stops_on_a_page_not_full(self, api, mocked):
-        mocked.get(TASKS, json=envelope({"contents": [{"id": 2}, {"id": 1}]}))
-        mocked.get(TASKS, json=envelope({"contents": [{"id": 0}]}))
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 2, "status": "FAILED"}, {"id": 1, "status": "FAILED"}]}))
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 7, "status": "FAILED"}]}))
         assert [len(listed) for listed, _info in api.pages({}, size=2)] == [2, 1]
 
     def test_stops_on_an_empty_page(self, api, mocked):
@@ -197,3 +198,73 @@ class TestPaging:
     def test_refuses_a_negative_limit(self, api):
         with pytest.raises(OcpClientError, match="limit must be 0 or more"):
             api.list_all_tasks({}, limit=-1)
+
+
+class TestMalformedAnswers:
+    """Every task OCP answers is checked on the way in (snapshot.checked_task), naming the request."""
+
+    ENTRIES = [{"id": 3, "status": "RUNNING"}, {"status": "RUNNING"}, "x", {"id": 2, "status": {"a": 1}},
+               {"id": 1, "status": "FAILED"}]
+
+    def test_a_malformed_entry_fails_a_listing_that_keeps_none_aside(self, api, mocked):
+        mocked.get(TASKS, json=envelope({"contents": self.ENTRIES, "page": {"totalPages": 1}}))
+        with pytest.raises(OcpMalformedAnswerError) as raised:
+            api.list_tasks({})
+        assert str(raised.value) == ("OCP's answer is malformed: entry 2 of page 1 of the task list: id is not a positive "
+                                     "integer (found null) (GET /api/v2/tasks/instances, HTTP 200, traceId "
+                                     "0123456789abcdef)")
+
+    def test_a_listing_that_keeps_them_aside_gives_the_others(self, api, mocked):
+        mocked.get(TASKS, json=envelope({"contents": self.ENTRIES, "page": {"totalPages": 1}}))
+        malformed = []
+        tasks, _page = api.list_tasks({}, malformed=malformed)
+        assert [task["id"] for task in tasks] == [3, 1]
+        assert [(error.task_id, error.message) for error in malformed] == [
+            (None, "entry 2 of page 1 of the task list: id is not a positive integer (found null)"),
+            (None, "entry 3 of page 1 of the task list: it is not an object (found 'x')"),
+            (2, "task 2: status is not a string (found an object with key(s) a)")]
+
+    def test_a_page_of_malformed_entries_only_is_no_empty_page(self, api, mocked):
+        mocked.get(TASKS, json=page([{"id": 5, "status": 1}, {"id": 4, "status": 2}], 1, 2))
+        mocked.get(TASKS, json=page([{"id": 3, "status": "FAILED"}], 2, 2))
+        malformed = []
+        tasks, _total = api.list_all_tasks({}, malformed=malformed)
+        assert [task["id"] for task in tasks] == [3] and [error.task_id for error in malformed] == [5, 4]
+
+    @pytest.mark.parametrize("data, message", [
+        ({"id": 7, "status": "FAILED"}, "task 1000: it is the answer for task 7"),
+        ({"id": 1000, "status": "FAILED", "subtasks": [{"id": 0, "status": "FAILED"}]},
+         "task 1000, subtasks[0]: id is not a positive integer (found 0)"),
+        ([1000], "task 1000: the envelope has no data object (found a list of 1 item(s))"),
+    ])
+    def test_a_malformed_task_names_what_and_where(self, api, mocked, data, message):
+        mocked.get(TASKS + "/1000", json=envelope(data))
+        with pytest.raises(OcpMalformedAnswerError) as raised:
+            api.get_task(1000)
+        assert raised.value.message == message and raised.value.task_id == 1000
+        assert str(raised.value).endswith("(GET /api/v2/tasks/instances/1000, HTTP 200, traceId 0123456789abcdef)")
+
+    @pytest.mark.parametrize("data", [{"log": {"lines": []}}, {"log": 12}, [1]])
+    def test_a_log_that_is_no_text_is_malformed(self, api, mocked, data):
+        mocked.get(TASKS + "/1000/subtasks/12/log", json=envelope(data))
+        with pytest.raises(OcpMalformedAnswerError, match="task 1000, subtask 12: the log is not a string"):
+            api.get_subtask_log(1000, 12)
+
+    def test_an_actions_malformed_answer_may_have_been_carried_out(self, api, mocked):
+        mocked.post(TASKS + "/1000/retry", json=envelope({"id": 1000, "status": None}))
+        mocked.post(TASKS + "/1000/subtasks/12/retry", json=envelope({"id": "x", "status": "READY"}))
+        for call in (lambda: api.retry_task(1000), lambda: api.retry_subtask(1000, 12)):
+            with pytest.raises(OcpMalformedAnswerError) as raised:
+                call()
+            assert raised.value.possibly_applied and raised.value.method == "POST"
+
+    @pytest.mark.parametrize("value", ["\u00b2", "1\u00b2", 1.0, True, None, "-1", 0])
+    def test_ids_for_paths_are_ascii_digits(self, api, value):
+        with pytest.raises(OcpClientError, match="task_id must be a positive integer, got"):
+            api.get_task(value)
+
+    @pytest.mark.parametrize("value", ["\u00b2", {"a": 1}, [1], True, "1.5"])
+    def test_page_counts_that_are_no_numbers(self, api, mocked, value):
+        mocked.get(TASKS, json=envelope({"contents": [{"id": 1, "status": "FAILED"}], "page": {"totalPages": value}}))
+        with pytest.raises(OcpUnexpectedResponseError, match="the task list's page counts are no numbers"):
+            list(api.pages({}))

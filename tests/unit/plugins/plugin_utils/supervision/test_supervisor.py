@@ -21,11 +21,12 @@ from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import
     OcpConnectionError,
     OcpIllegalStateError,
     OcpServerError,
+    OcpUnexpectedResponseError,
 )
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.policy import parse_policy
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reading import SUPERVISION_WATCHING, Reader
 from ansible_collections.oceanbase.ocp.plugins.module_utils.vocabulary import MAX_PAGE_SIZE as LIST_PAGE_SIZE
-from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import unsuccessful_message
+from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.reporting import check_mode_message, unsuccessful_message
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.supervision.supervisor import Supervisor
 from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.timestamps import ServerClock
 from ansible_collections.oceanbase.ocp.plugins.module_utils.module_support.waiter import default_max_sleep
@@ -608,6 +609,83 @@ def test_a_task_ocp_does_not_know_is_that_tasks_outcome():
     assert outcomes(result) == ['succeeded', 'not_found', 'succeeded']
     assert result['summary']['not_found'] == 1
     assert '999999' in unsuccessful_message(result)
+
+
+# ---------------------------------------------------------------- malformed answers
+
+def _subtask_id(task, subtask_id, bad):
+    return dict(task, subtasks=[dict(subtask, id=bad) if subtask['id'] == subtask_id else subtask
+                                for subtask in task['subtasks']])
+
+
+@pytest.mark.parametrize('bad', [0, -1, None, 'x', 1.5, True, '\u00b2'])
+def test_one_bad_subtask_id_ends_that_task_unreadable_and_the_others_are_supervised(bad):
+    api = FakeOcp(failed_task(1), failed_task(2), failed_task(3))
+    api.spoil[2] = lambda task: _subtask_id(task, 212, bad)
+    result, _clock, lines = supervise(api, RETRY_TIMEOUTS, task_ids=(1, 2, 3))
+    assert outcomes(result) == ['succeeded', 'unreadable', 'succeeded']
+    assert api.posts == [('retry', 1, 112), ('retry', 3, 312)]
+    [decision] = result['tasks'][1]['decisions']
+    assert decision['result'] == 'unreadable'
+    assert decision['reason'].startswith("OCP's answer is malformed: task 2, subtasks[1]: id is not a positive integer")
+    assert decision['reason'].endswith('nothing more is done to this task; the other tasks are supervised all the same')
+    assert result['summary']['unreadable'] == 1 and result['summary']['total'] == 3
+    assert '1 unreadable' in lines[-1]
+    assert 'task 2 unreadable' in unsuccessful_message(result)
+
+
+def test_a_task_malformed_from_the_start_keeps_nothing_but_its_id_and_why():
+    api = FakeOcp(failed_task(1), make_task(2, status='RUNNING'))
+    api.spoil[2] = lambda task: dict(task, subtasks={'a': 1})
+    result, _clock, _lines = supervise(api, task_ids=(2, 1))
+    assert outcomes(result) == ['unreadable', 'failed']
+    assert (result['tasks'][0]['id'], result['tasks'][0]['status']) == (2, None)
+    assert 'task 2: subtasks is not a list (found an object with key(s) a)' in result['tasks'][0]['decisions'][0]['reason']
+
+
+def test_in_check_mode_an_unreadable_task_says_it_cannot_be_read():
+    api = FakeOcp(failed_task(1), failed_task(2))
+    api.spoil[2] = lambda task: dict(task, status=['FAILED'])
+    supervisor, _lines = supervisor_for(api, RETRY_TIMEOUTS, check_mode=True)
+    result = supervisor.run([1, 2])
+    assert api.posts == [] and outcomes(result) == [None, 'unreadable']
+    assert "cannot be read: OCP's answer is malformed: task 2: status is not a string" in check_mode_message(result)
+
+
+def test_watched_through_the_list_malformed_entries_cost_no_other_task():
+    """Five tasks: the list is watched. An entry without an id that can be read is left out (and
+    said); one with an id has its task read in detail, which shows it malformed too."""
+    api = FakeOcp(*[failed_task(task_id) for task_id in range(1, 6)])
+    api.spoil[5] = lambda task: _subtask_id(task, 512, None)
+    api.extra_entries = [{'status': 'FAILED'}, 'x', {'id': 'abc', 'status': 'FAILED', 'subtasks': []}]
+    result, _clock, _lines = supervise(api, RETRY_TIMEOUTS, task_ids=(1, 2, 3, 4, 5))
+    assert outcomes(result) == ['succeeded'] * 4 + ['unreadable']
+    assert api.calls_of('list') and ('read', 5) in api.calls
+    [warning] = result['warnings']
+    assert warning == ("OCP listed tasks whose id cannot be read, left out of the list (a task waited for is read by "
+                       "its id): id is not a positive integer (found null); it is not an object (found 'x'); id is not "
+                       "a positive integer (found 'abc')")
+
+
+def test_a_list_that_cannot_be_read_has_every_task_read_instead():
+    api = FakeOcp(*[failed_task(task_id) for task_id in range(1, 6)])
+    api.fail_reads = lambda kind: OcpUnexpectedResponseError(
+        status=200, message='the task list is not a data object') if kind == 'list' else None
+    result, _clock, lines = supervise(api, RETRY_TIMEOUTS, task_ids=(1, 2, 3, 4, 5))
+    assert outcomes(result) == ['succeeded'] * 5
+    assert len([line for line in lines if line.startswith('the task list cannot be read')]) == 1
+
+
+def test_an_action_whose_answer_and_the_read_after_are_malformed_stays_in_the_report():
+    api = FakeOcp(failed_task(1), failed_task(2), fail_post=(OcpServerError(status=500, method='POST'), True))
+    api.before_post = lambda kind, task_id, subtask_id: api.spoil.update({task_id: lambda task: dict(task, status=7)})
+    result, _clock, _lines = supervise(api, RETRY_TIMEOUTS, task_ids=(1, 2))
+    assert outcomes(result) == ['unreadable', 'unreadable']
+    assert api.posts == [('retry', 1, 112), ('retry', 2, 212)]
+    for task in result['tasks']:
+        [action] = task['actions']
+        assert action['result'] == 'possibly_applied' and 'status is not a string (found 7)' in action['note']
+    assert result['summary']['actions_possibly_applied'] == 2
 
 
 # ---------------------------------------------------------------- logs

@@ -23,6 +23,7 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.source_o
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.watcher import TaskEventWatcher, WatchState
 
 from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import FakeOcp
+from ansible_collections.oceanbase.ocp.tests.unit.plugins.module_utils.tasks.test_snapshot import deeply_nested
 
 ENVIRON = {'OCP_URL': 'https://ocp.example.com:8080', 'OCP_USERNAME': 'admin', 'OCP_PASSWORD': 'pw'}
 
@@ -128,6 +129,60 @@ def test_a_new_task_and_its_failure_each_come_once(ocp):
     assert failed['late'] is False and failed['catch_up'] is False
     assert failed['task']['cluster'] == dict(id=1, name='obcluster')
     assert source.events[2]['key'] == '7:FAILED:%s' % ocp.tasks[7]['finishTime']
+
+
+def test_malformed_answers_cost_the_source_no_other_task_and_never_stop_it(ocp):
+    """Entries without an id that can be read are left out (logged once); a task whose entry and
+    detail are malformed is told once as task_unreadable and read again each poll; the others are
+    watched as ever."""
+    ocp.extra_entries = [{'status': 'RUNNING'}, 5, {'id': 'abc', 'status': 'FAILED'}, {'id': 2.5, 'status': 'RUNNING'}]
+    source = Source(ocp)
+    first = source.poll()
+    assert not first.fatal and not first.failed
+    assert first.warnings == ['OCP listed a task whose id cannot be read, left out: %s' % (reason,) for reason in (
+        'id is not a positive integer (found null)', 'it is not an object (found 5)',
+        "id is not a positive integer (found 'abc')", 'id is not a positive integer (found 2.5)')]
+    ocp.add_task(7)
+    ocp.add_task(8)
+    ocp.spoil[8] = lambda task: dict(task, subtasks=[dict(subtask, id=None) for subtask in task['subtasks']])
+    second = source.poll()
+    assert second.warnings == []  # told once
+    ocp.fail(7, 0, reason='agent did not start')
+    for _poll in range(3):
+        source.poll()
+    assert source.types() == [('task_started', 7), ('task_unreadable', 8), ('subtask_failed', 7), ('task_failed', 7)]
+    unreadable = source.events[1]
+    assert unreadable['reason'] == 'task 8, subtasks[0]: id is not a positive integer (found null)'
+    assert unreadable['key'].startswith('8:UNREADABLE:') and unreadable['task']['id'] == 8
+    assert ocp.calls_of('read').count(('read', 8)) == 4  # every poll while its entry is malformed
+    # Once OCP answers it well, it is watched like any other.
+    del ocp.spoil[8]
+    ocp.fail(8, 0, reason='disk full')
+    source.poll()
+    assert source.types()[4:] == [('task_started', 8), ('subtask_failed', 8), ('task_failed', 8)]
+
+
+def test_a_task_whose_detail_alone_is_malformed_is_told_once_and_read_again_when_its_entry_changes(ocp):
+    source = Source(ocp)
+    source.poll()
+    ocp.add_task(9)
+    source.poll()
+    # A list entry shows no type (LIST-8): only the detail is malformed.
+    ocp.tasks[9]['type'] = deeply_nested(40)
+    ocp.fail(9, 0)
+    for _poll in range(3):
+        source.poll()
+    assert source.types() == [('task_started', 9), ('task_unreadable', 9)]
+    assert source.events[1]['reason'] == 'task 9: type is nested deeper than 32 levels'
+    reads = ocp.calls_of('read').count(('read', 9))
+    assert reads == 1  # its entry has not changed since
+    # Answered well at its next change (it failed again): both runs' failures are told, and the task's.
+    ocp.tasks[9]['type'] = 'MANUAL'
+    ocp.retry(9, 0)
+    ocp.fail(9, 0)
+    source.poll()
+    assert ocp.calls_of('read').count(('read', 9)) == reads + 1
+    assert source.types()[2:] == [('subtask_failed', 9), ('subtask_failed', 9), ('task_failed', 9)]
 
 
 def test_a_retried_subtask_failing_again_is_a_new_change(ocp):

@@ -16,7 +16,9 @@ from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_list.entries im
     SettledLogs,
     entry_fingerprint,
     finished_outcome,
+    is_malformed,
     log_view,
+    malformed_entry,
     operation_told,
     read_reason,
 )
@@ -150,3 +152,32 @@ def test_the_list_counts_its_queries_and_stops_asking_what_ocp_refuses():
     found, newest = TaskList(ocp, WATCHING).sweep(1)
     assert (sorted(found), newest) == ([2, 3], 3)
     assert TaskList(ocp, WATCHING).lists_instead_of_reading(4) and not TaskList(ocp, WATCHING).lists_instead_of_reading(3)
+
+
+def test_a_malformed_entry_stands_in_for_its_task_and_always_calls_for_a_read():
+    stand_in = malformed_entry(5, 'task 5: subtasks is not a list (found 7)')
+    assert is_malformed(stand_in) and not is_malformed(entry())
+    seen = entry_fingerprint(stand_in)
+    assert seen['malformed'] == 'task 5: subtasks is not a list (found 7)' and 'malformed' not in entry_fingerprint(entry())
+    for failures in (ANY_FAILURE, NEW_FAILURE):
+        assert read_reason(stand_in, seen, failures) == 'its list entry is malformed'
+    assert finished_outcome(stand_in) is None
+
+
+def test_the_list_sorts_malformed_entries_into_stand_ins_and_the_unidentified():
+    ocp = FakeOcp()
+    for task_id in (1, 2):
+        ocp.add_task(task_id)
+    ocp.spoil[2] = lambda task: dict(task, status=3)
+    ocp.extra_entries = [{'id': None, 'status': 'RUNNING'}, {'id': -4, 'status': 'RUNNING'}]
+    task_list = TaskList(ocp, WATCHING)
+    found = task_list.unfinished()
+    assert sorted(found) == [1, 2] and is_malformed(found[2]) and not is_malformed(found[1])
+    assert task_list.unidentified == ['id is not a positive integer (found null)',
+                                      'id is not a positive integer (found -4)']
+    assert task_list.newest_id() == 2
+    assert sorted(task_list.sweep(0)[0]) == [1, 2]
+    ocp.run_to_success(1)
+    assert sorted(task_list.recently_ended([1, 2])) == [1]  # a stand-in tells no outcome: its task is read
+    ocp.tasks.clear()
+    assert task_list.newest_id() is None  # the newest entry has no id that can be read: asked again next time

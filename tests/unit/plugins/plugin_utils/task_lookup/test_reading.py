@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError
+from ansible_collections.oceanbase.ocp.plugins.module_utils.client.errors import OcpClientError, OcpMalformedAnswerError
 from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_lookup.reading import connection_params, look_up, secrets_of
 from ansible_collections.oceanbase.ocp.tests.unit.fake_ocp import FakeOcp
 
@@ -44,6 +44,20 @@ def test_tasks_by_id_in_order_and_a_filtered_list():
     assert [task['id'] for task in tasks] == [3, 1] and tasks[0]['finished'] is False
     [failed] = look_up([], params, dict(status=['FAILED']), subtask_logs='failed', api=ocp)
     assert failed['id'] == 2 and failed['failed_subtasks'][0]['cause']
+
+
+def test_a_list_leaves_out_what_ocp_sends_malformed_and_warns():
+    ocp = FakeOcp()
+    for task_id in (1, 2):
+        ocp.add_task(task_id)
+    ocp.spoil[2] = lambda task: dict(task, name=['x'])
+    params = connection_params(GIVEN, {})
+    warnings = []
+    assert [task['id'] for task in look_up([], params, {}, api=ocp, warn=warnings.append)] == [1]
+    assert warnings == ["OCP sent 1 task(s) that cannot be read, left out of the lookup's tasks: task 2: name is not a "
+                        "string (found a list of 1 item(s))"]
+    with pytest.raises(OcpMalformedAnswerError, match='task 2: name is not a string'):
+        look_up([2], params, {}, api=ocp)
 
 
 @pytest.mark.parametrize('terms, filters, message', [
