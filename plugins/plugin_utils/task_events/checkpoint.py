@@ -16,7 +16,9 @@ write the checkpoint where it was told to (a source that finds out only after pu
 would stop having told them, and tell them again at the next start), and removes the temporary
 files a killed source left beside it. A file that is not what the source wrote (hand-edited,
 damaged) is refused naming the field that is wrong (``expect``, used by WatchState.from_dict and
-TaskMemory.from_dict), never read into a Python error later.
+TaskMemory.from_dict), never read into a Python error later; so is a file another user owns or
+may write (the path may sit in a directory others write to: their file would be taken for the
+source's memory), and a file larger than any checkpoint the source writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,6 +39,11 @@ CHECKPOINT_VERSION = 1
 TEMPORARY_SUFFIX = '.tmp'
 # How much of a wrong value a message quotes.
 SHOWN_CHARS = 40
+# The largest file read as a checkpoint: the source remembers the tasks OCP lists unfinished (at
+# most 100,000, tasks/task_api.py MAX_LIST_ITEMS), about 800 bytes each with ordinary names, so
+# 80 MiB at the most it lists; three times that is a file no source of ours wrote, and reading it
+# whole would only fill the memory of the controller before failing.
+MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024
 
 
 class CheckpointError(OcpClientError):
@@ -114,6 +121,20 @@ class CheckpointStore:
             raise CheckpointError('the checkpoint %s is a symbolic link, which the source neither follows nor replaces: '
                                   'give the path of the file itself' % (self.path,))
 
+    def _refuse_a_stranger(self, details):
+        """A checkpoint that is no regular file, belongs to another user or others may write is
+        refused: its content would be someone else's word on what the source already told."""
+        if not stat.S_ISREG(details.st_mode):
+            raise CheckpointError('cannot read the checkpoint %s: %s' % (self.path, 'it is no regular file'))
+        if details.st_uid != os.getuid():
+            raise CheckpointError('the checkpoint %s belongs to another user (uid %d), not to the user running the '
+                                  'source (uid %d): give a path of its own, or move the file away to start afresh'
+                                  % (self.path, details.st_uid, os.getuid()))
+        if details.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise CheckpointError('the checkpoint %s may be written by other users (mode %04o): the source writes it '
+                                  '0600; make it so (chmod 600) or move it away to start afresh'
+                                  % (self.path, stat.S_IMODE(details.st_mode)))
+
     def prepare(self):
         """At the start, before any poll: refuse a link, make the directory, remove the temporary
         files a killed source left, and write a trial file, so that a checkpoint that cannot be
@@ -159,9 +180,11 @@ class CheckpointStore:
             # a named pipe at the path does not hold the start (it is refused below).
             descriptor = os.open(self.path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0))
             with os.fdopen(descriptor, 'rb') as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise CheckpointError('cannot read the checkpoint %s: %s' % (self.path, 'it is no regular file'))
-                data = handle.read()
+                self._refuse_a_stranger(os.fstat(handle.fileno()))
+                data = handle.read(MAX_CHECKPOINT_BYTES + 1)
+                if len(data) > MAX_CHECKPOINT_BYTES:
+                    raise CheckpointError('the checkpoint %s is larger than %d MiB, more than the source ever writes; '
+                                          'move it away to start afresh' % (self.path, MAX_CHECKPOINT_BYTES >> 20))
         except (IOError, OSError) as error:
             if not os.path.lexists(self.path):
                 return None

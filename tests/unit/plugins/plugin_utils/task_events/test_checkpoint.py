@@ -39,6 +39,7 @@ def test_another_scope_is_refused(tmp_path):
 def test_a_damaged_or_foreign_file_is_refused(tmp_path, text, words):
     path = tmp_path / 'checkpoint.json'
     path.write_text(text)
+    path.chmod(0o600)  # what is wrong is the text, whatever the umask
     with pytest.raises(CheckpointError, match=words):
         CheckpointStore(str(path)).load(SCOPE)
 

@@ -9,7 +9,8 @@
   every field of a real checkpoint replaced by every kind of JSON value either restores a source
   that polls without a Python error, or is a CheckpointError;
 - the temporary files a source killed (SIGKILL) in the middle of a save leaves are removed at the
-  next start, and nothing else is.
+  next start, and nothing else is;
+- a checkpoint another user owns or may write, or larger than any the source writes, is refused.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -104,7 +105,9 @@ def replaced(document, path, value):
 
 
 def write_checkpoint(path, scope, state):
+    """A checkpoint as a hand would write it, mode 0600 as the source does (whatever the umask)."""
     path.write_text(json.dumps(dict(version=1, scope=scope, state=state)))
+    os.chmod(str(path), 0o600)
 
 
 # ---------------------------------------------------------------- symbolic links
@@ -327,3 +330,44 @@ def test_a_save_leaves_one_file_mode_0600(tmp_path):
         store.save({}, dict(tasks={}, watermark=watermark))
     assert os.listdir(str(tmp_path)) == ['checkpoint.json']
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- whose file, how large
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='only root can give a file to another user')
+def test_a_checkpoint_of_another_user_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / 'checkpoint.json'
+    write_checkpoint(path, scope_of(path), dict(tasks={}, watermark=5))
+    os.chown(str(path), 65534, 65534)
+    with pytest.raises(CheckpointError, match=r'belongs to another user \(uid 65534\), not to the user running'):
+        CheckpointStore(str(path)).restore(scope_of(path), WatchState.from_dict)
+    assert os.stat(str(path)).st_uid == 65534 and json.loads(path.read_text())['state']['watermark'] == 5
+
+
+@pytest.mark.parametrize('mode', [0o620, 0o602, 0o666])
+def test_a_checkpoint_others_may_write_is_refused(tmp_path, mode):
+    path = tmp_path / 'checkpoint.json'
+    write_checkpoint(path, scope_of(path), dict(tasks={}, watermark=5))
+    os.chmod(str(path), mode)
+    with pytest.raises(CheckpointError, match=r'may be written by other users \(mode 0%o\).*chmod 600' % mode):
+        CheckpointStore(str(path)).restore(scope_of(path), WatchState.from_dict)
+
+
+def test_a_checkpoint_larger_than_any_the_source_writes_is_refused_unread(tmp_path, monkeypatch):
+    from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events import checkpoint
+    monkeypatch.setattr(checkpoint, 'MAX_CHECKPOINT_BYTES', 2 << 20)
+    path = tmp_path / 'checkpoint.json'
+    write_checkpoint(path, scope_of(path), dict(tasks={}, watermark=5, padding='x' * (2 << 20)))
+    with pytest.raises(CheckpointError, match=r'larger than 2 MiB, more than the source ever writes'):
+        CheckpointStore(str(path)).restore(scope_of(path), WatchState.from_dict)
+    # At the bound, it is read.
+    write_checkpoint(path, scope_of(path), dict(tasks={}, watermark=5))
+    assert CheckpointStore(str(path)).load(scope_of(path)) == dict(tasks={}, watermark=5)
+
+
+def test_the_bound_holds_a_checkpoint_of_the_most_tasks_one_listing_reads():
+    """The bound is far above what the source writes at the most tasks it lists."""
+    from ansible_collections.oceanbase.ocp.plugins.module_utils.tasks.task_api import MAX_LIST_ITEMS
+    from ansible_collections.oceanbase.ocp.plugins.plugin_utils.task_events.checkpoint import MAX_CHECKPOINT_BYTES
+    per_task = max(len(json.dumps(memory)) for memory in saved_state(busy_ocp())['tasks'].values())
+    assert per_task * MAX_LIST_ITEMS * 3 <= MAX_CHECKPOINT_BYTES, per_task

@@ -112,6 +112,7 @@ def test_bad_arguments_end_the_source_before_anything_is_sent(tmp_path):
     with pytest.raises(OcpEventSourceError, match='interval must be above 0'):
         build_watcher(dict(interval=-1), ENVIRON)
     (tmp_path / 'checkpoint.json').write_text('{')
+    (tmp_path / 'checkpoint.json').chmod(0o600)  # what is wrong is the text, whatever the umask
     with pytest.raises(OcpEventSourceError, match='not JSON'):
         build_watcher(dict(checkpoint=str(tmp_path / 'checkpoint.json')), ENVIRON)
 
